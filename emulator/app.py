@@ -1,0 +1,182 @@
+"""The Flask application factory and the life of one request.
+
+A request to Intercom's API: check `Accept`, find the workspace of the bearer token (401 if
+refused), resolve `Intercom-Version`, count it against the rate limits, then run the route inside
+a savepoint of one `BEGIN IMMEDIATE` transaction. A refused request rolls back to the savepoint
+(the store is unchanged, the rate counter keeps its count); the transaction commits before the
+response leaves, so an acknowledged write is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from emulator import db as database
+from emulator import errors, limits, versions
+from emulator.store import ratelimit, workspaces
+from emulator.store.context import Context
+
+log = logging.getLogger("emulator")
+
+CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "DATABASE": "emulator.db",  # a path, or ":memory:" for a throwaway database
+    "TOKENS": None,  # accepted bearer tokens; None accepts any token as its own workspace
+    "SETTINGS": {},  # defaults for new workspaces' settings (see emulator.limits)
+    "WORKSPACES": [],  # declared workspaces: [{"name", "tokens": [...], "settings": {...}}]
+    "MAX_BODY_BYTES": limits.MAX_BODY_BYTES,
+}
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the request hooks need from the configuration, computed once at start-up."""
+
+    db_path: str
+    accepted_tokens: frozenset[str] | None
+    settings: dict[str, Any]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the emulator from a plain config dict (see DEFAULT_CONFIG)."""
+    cfg = {**DEFAULT_CONFIG, **(config or {})}
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Intercom's field order
+    app.json.compact = True  # type: ignore[attr-defined]
+
+    path = database.memory_uri() if cfg["DATABASE"] == database.MEMORY else str(cfg["DATABASE"])
+    conn = database.connect(path)
+    database.migrate(conn)
+    with database.write_transaction(conn):
+        workspaces.declare(conn, cfg["WORKSPACES"], int(time.time()))
+    accepted = set(cfg["TOKENS"]) if cfg["TOKENS"] is not None else None
+    if accepted is not None:
+        accepted |= {token for spec in cfg["WORKSPACES"] for token in spec["tokens"]}
+    app.extensions["emulator"] = Runtime(
+        path, frozenset(accepted) if accepted is not None else None, dict(cfg["SETTINGS"])
+    )
+
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.teardown_request(_abandon)
+    app.register_error_handler(errors.IntercomError, _render_error)
+    app.register_error_handler(HTTPException, _render_http_exception)
+    app.register_error_handler(Exception, _render_unexpected)
+
+    from emulator.routes import register
+
+    register(app)
+    return app
+
+
+def runtime() -> Runtime:
+    from flask import current_app
+
+    return current_app.extensions["emulator"]  # type: ignore[no-any-return]
+
+
+def is_control_path(path: str) -> bool:
+    return path.startswith(CONTROL_PREFIXES)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _accepts_json() -> bool:
+    accept = request.headers.get("Accept")
+    if not accept:
+        return True
+    return any(
+        request.accept_mimetypes[kind] for kind in ("application/json", "application/*", "*/*")
+    ) or request.accept_mimetypes.best_match(["application/json"]) is not None
+
+
+def _begin() -> None:
+    g.request_id = str(uuid.uuid4())
+    g.started = time.perf_counter()
+    if is_control_path(request.path):
+        return
+    if not _accepts_json():
+        raise errors.NotAcceptable()
+    rt = runtime()
+    token = bearer_token()
+    if not token or (rt.accepted_tokens is not None and token not in rt.accepted_tokens):
+        raise errors.Unauthorized()
+    db = database.connect(rt.db_path)
+    now = time.time()
+    db.conn.execute("BEGIN IMMEDIATE")
+    g.db = db
+    workspace = workspaces.resolve(db, token, int(now), rt.accepted_tokens, rt.settings)
+    version = versions.resolve(
+        request.headers.get("Intercom-Version"), workspace.settings["default_version"]
+    )
+    g.quota = ratelimit.admit(db, workspace, token, now)
+    db.conn.execute("SAVEPOINT request_op")
+    g.savepoint = True
+    g.ctx = Context(db=db, workspace=workspace, token=token, now=int(now), version=version)
+
+
+def _finish(response: Response) -> Response:
+    quota = g.get("quota")
+    if quota is not None:
+        response.headers.update(quota.headers())
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    db = g.pop("db", None)
+    if db is not None and db.conn.in_transaction:
+        db.conn.execute("COMMIT")
+    return response
+
+
+def _abandon(exc: BaseException | None) -> None:
+    """Roll back whatever a failed request left open (the response never said it was done)."""
+    db = g.pop("db", None)
+    if db is not None and db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
+
+
+def _undo_request_changes() -> None:
+    if g.get("savepoint") and g.get("db") is not None and g.db.conn.in_transaction:
+        g.db.conn.execute("ROLLBACK TO SAVEPOINT request_op")
+
+
+def _render_error(error: errors.IntercomError) -> tuple[Response, int, dict[str, str]]:
+    _undo_request_changes()
+    g.error = error
+    return jsonify(errors.error_body([error], g.get("request_id"))), error.status, error.headers
+
+
+_HTTP_ERRORS: dict[int, type[errors.IntercomError]] = {
+    400: errors.ParameterInvalid,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    406: errors.NotAcceptable,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+}
+
+
+def _render_http_exception(exc: HTTPException) -> Any:
+    """Werkzeug's own errors (unknown route, wrong method, body too large) in Intercom's shape."""
+    status = exc.code or 500
+    kind = _HTTP_ERRORS.get(status)
+    error = kind() if kind else errors.IntercomError(exc.description, status=status)
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        error.headers["Allow"] = exc.get_response().headers["Allow"]
+    return _render_error(error)
+
+
+def _render_unexpected(exc: Exception) -> Any:
+    log.exception("unexpected error serving %s %s", request.method, request.path)
+    return _render_error(errors.ServerError())

@@ -1,0 +1,246 @@
+"""The SQLite connection and the schema's migrations.
+
+One connection per thread and database, kept open for the life of the process: opening a
+connection and setting its pragmas on every request costs more than the request itself. Writes
+run inside `BEGIN IMMEDIATE` transactions so concurrent writers queue on SQLite's lock (with a
+generous busy timeout) instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+
+import sqlite_utils
+
+MEMORY = ":memory:"
+BUSY_TIMEOUT_MS = 30_000
+
+_local = threading.local()
+# Keeps each in-memory database alive while the app that owns it exists.
+_memory_anchors: dict[str, sqlite3.Connection] = {}
+
+
+def memory_uri() -> str:
+    """A fresh name for a throwaway in-memory database shared by this process's threads."""
+    return f"file:emulator-{uuid.uuid4().hex}?mode=memory&cache=shared"
+
+
+def _open(path: str) -> sqlite3.Connection:
+    is_uri = path.startswith("file:")
+    conn = sqlite3.connect(
+        path, uri=is_uri, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not is_uri:
+        # WAL lets readers run beside the one writer; NORMAL sync keeps every committed
+        # transaction through a process crash (kill -9), losing only on power failure.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    """This thread's connection to `path`, opened on first use."""
+    cache: dict[str, sqlite_utils.Database] = getattr(_local, "dbs", None) or {}
+    _local.dbs = cache
+    db = cache.get(path)
+    if db is None:
+        if path.startswith("file:") and path not in _memory_anchors:
+            _memory_anchors[path] = _open(path)
+        db = sqlite_utils.Database(_open(path))
+        cache[path] = db
+    return db
+
+
+def release(path: str) -> None:
+    """Forget an in-memory database (tests call this through the app's teardown)."""
+    anchor = _memory_anchors.pop(path, None)
+    if anchor is not None:
+        anchor.close()
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """`BEGIN IMMEDIATE` … `COMMIT`: takes the write lock up front, so the transaction never
+    has to upgrade from reading to writing (the upgrade is what fails with "database is locked")."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+# --- migrations -------------------------------------------------------------------------------
+# Each migration is a plain function; its position in MIGRATIONS is its version number. Never
+# edit one that has shipped: add another.
+
+
+def _run_script(db: sqlite_utils.Database, script: str) -> None:
+    # Not executescript(): it commits first, which would end migrate()'s transaction early.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE workspaces (
+            id TEXT PRIMARY KEY,            -- the app's id_code, as GET /me shows it
+            name TEXT NOT NULL,
+            admin_id TEXT NOT NULL,
+            admin_name TEXT NOT NULL,
+            admin_email TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE tokens (
+            token TEXT PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            app_name TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE contacts (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            external_id TEXT,
+            email TEXT,
+            phone TEXT,
+            name TEXT,
+            avatar TEXT,
+            owner_id INTEGER,
+            signed_up_at INTEGER,
+            last_seen_at INTEGER,
+            unsubscribed_from_emails INTEGER NOT NULL DEFAULT 0,
+            language_override TEXT,
+            custom_attributes TEXT NOT NULL DEFAULT '{}',
+            extra TEXT NOT NULL DEFAULT '{}',  -- fields only some versions show (1.4 user data)
+            archived INTEGER NOT NULL DEFAULT 0,
+            merged_into TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            searchable_at INTEGER NOT NULL
+        );
+        CREATE INDEX contacts_ws_seq ON contacts(workspace_id, seq);
+        CREATE INDEX contacts_ws_external_id ON contacts(workspace_id, external_id);
+        CREATE INDEX contacts_ws_email ON contacts(workspace_id, email);
+        CREATE INDEX contacts_ws_created ON contacts(workspace_id, created_at);
+
+        CREATE TABLE companies (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            company_id TEXT NOT NULL,
+            name TEXT,
+            plan TEXT,
+            size INTEGER,
+            website TEXT,
+            industry TEXT,
+            monthly_spend INTEGER NOT NULL DEFAULT 0,
+            remote_created_at INTEGER,
+            session_count INTEGER NOT NULL DEFAULT 0,
+            last_request_at INTEGER,
+            custom_attributes TEXT NOT NULL DEFAULT '{}',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX companies_ws_company_id ON companies(workspace_id, company_id);
+        CREATE INDEX companies_ws_name ON companies(workspace_id, name);
+
+        CREATE TABLE contact_companies (
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (contact_id, company_id)
+        );
+        CREATE INDEX contact_companies_company ON contact_companies(company_id);
+
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX tags_ws_name ON tags(workspace_id, name);
+        CREATE TABLE contact_tags (
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            applied_at INTEGER NOT NULL,
+            PRIMARY KEY (contact_id, tag_id)
+        );
+        CREATE INDEX contact_tags_tag ON contact_tags(tag_id);
+        CREATE TABLE company_tags (
+            company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            applied_at INTEGER NOT NULL,
+            PRIMARY KEY (company_id, tag_id)
+        );
+        CREATE INDEX company_tags_tag ON company_tags(tag_id);
+
+        CREATE TABLE data_attributes (
+            id INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            name TEXT NOT NULL,
+            data_type TEXT NOT NULL,
+            description TEXT,
+            options TEXT,
+            messenger_writable INTEGER NOT NULL DEFAULT 0,
+            archived INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        -- One name per workspace across both models ("You already have 'x' in your company data").
+        CREATE UNIQUE INDEX data_attributes_ws_name
+            ON data_attributes(workspace_id, name COLLATE NOCASE);
+
+        CREATE TABLE event_names (
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            archived INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (workspace_id, name)
+        );
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            event_name TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE UNIQUE INDEX events_dedupe ON events(contact_id, event_name, created_at);
+        CREATE INDEX events_ws_name ON events(workspace_id, event_name);
+
+        CREATE TABLE rate_windows (
+            key TEXT PRIMARY KEY,            -- 'app:<token>' or 'workspace:<id>'
+            window_start INTEGER NOT NULL,
+            count INTEGER NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_initial]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the schema up to date; returns the version it is at. Safe to run concurrently."""
+    with write_transaction(db):
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            migration(db)
+            db.execute(f"PRAGMA user_version = {number}")
+        return len(MIGRATIONS)

@@ -1,0 +1,25 @@
+"""`GET /me`, `GET /admins`, `GET /admins/{id}`."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from emulator.routes.parsing import context, ok
+from emulator.store import admins
+
+blueprint = Blueprint("admins", __name__)
+
+
+@blueprint.get("/me")
+def me():  # type: ignore[no-untyped-def]
+    return ok(admins.me(context()))
+
+
+@blueprint.get("/admins")
+def list_admins():  # type: ignore[no-untyped-def]
+    return ok(admins.list_all(context()))
+
+
+@blueprint.get("/admins/<admin_id>")
+def retrieve(admin_id: str):  # type: ignore[no-untyped-def]
+    return ok(admins.retrieve(context(), admin_id))

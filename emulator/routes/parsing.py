@@ -1,0 +1,51 @@
+"""Reading a request: its store context, its JSON body and its query parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, g, jsonify, request
+
+from emulator.errors import ParameterInvalid, UnsupportedMediaType
+from emulator.store.context import Context
+
+
+def context() -> Context:
+    """The store context `emulator.app` built for this request."""
+    return g.ctx  # type: ignore[no-any-return]
+
+
+def json_body() -> dict[str, Any]:
+    """The request body as a JSON object; `{}` when there is none."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType()
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ParameterInvalid("The request body is not valid UTF-8") from exc
+    except RecursionError as exc:
+        raise ParameterInvalid("The request body is nested too deeply") from exc
+    except ValueError as exc:
+        raise ParameterInvalid(f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ParameterInvalid("The request body must be a JSON object")
+    return body
+
+
+def query() -> dict[str, str]:
+    """Query parameters, one value each (the last when repeated)."""
+    return {key: values[-1] for key, values in request.args.lists()}
+
+
+def ok(body: Any, status: int = 200) -> tuple[Response, int]:
+    return jsonify(body), status
+
+
+def accepted() -> Response:
+    """202 with an empty body, as Intercom answers a data event."""
+    return Response(status=202)

@@ -1,0 +1,35 @@
+"""What every store function needs to know about the request it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+
+@dataclass
+class Workspace:
+    id: str
+    name: str
+    admin_id: str
+    admin_name: str
+    admin_email: str
+    settings: dict[str, Any]
+    created_at: int
+
+
+@dataclass
+class Context:
+    """One request's view of the store: its connection, workspace, clock and API version."""
+
+    db: sqlite_utils.Database
+    workspace: Workspace
+    token: str
+    now: int
+    version: str
+    # Things the emulator changed or ignored without refusing (shown in the request journal).
+    warnings: list[str] = field(default_factory=list)
+
+    def setting(self, name: str) -> Any:
+        return self.workspace.settings[name]

@@ -1,0 +1,195 @@
+"""Custom data attributes: the registry every custom attribute of a contact or company must be in."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from emulator.errors import IntercomError, NotFound, ParameterInvalid
+from emulator.limits import ATTRIBUTE_NAME_LENGTH
+from emulator.store import validation
+from emulator.store.context import Context
+
+MODELS = ("contact", "company")
+DATA_TYPES = ("string", "integer", "float", "boolean", "datetime", "date")
+_MODEL_NOUN = {"contact": "people", "company": "company"}
+# Letters, digits, currency symbols and hyphens [S2.16]; spaces and underscores appear in
+# Intercom's own examples ("Mithril Shirt", "paid_subscriber"). No '.' or '$' [DOC-1.4-USER].
+_NAME = re.compile(r"^[\w \-\u00a2-\u00a5\u20a0-\u20cf]+$")
+_COLUMNS = (
+    "id, model, name, data_type, description, options, messenger_writable, archived,"
+    " created_at, updated_at"
+)
+
+
+def shape(ctx: Context, row: tuple[Any, ...]) -> dict[str, Any]:
+    """A data attribute as Intercom shows it."""
+    (attr_id, model, name, data_type, description, options, writable, archived, created, updated) = row
+    shaped: dict[str, Any] = {
+        "type": "data_attribute",
+        "id": attr_id,
+        "name": name,
+        "full_name": f"custom_attributes.{name}",
+        "label": name,
+        "description": description or "",
+        "data_type": data_type,
+        "api_writable": True,
+        "ui_writable": False,
+        "messenger_writable": bool(writable),
+        "custom": True,
+        "archived": bool(archived),
+        "admin_id": ctx.workspace.admin_id,
+        "created_at": created,
+        "updated_at": updated,
+        "model": model,
+    }
+    if options:
+        shaped["options"] = json.loads(options)
+    return shaped
+
+
+def _row(ctx: Context, attr_id: int) -> tuple[Any, ...] | None:
+    return ctx.db.execute(
+        f"SELECT {_COLUMNS} FROM data_attributes WHERE workspace_id = ? AND id = ?",
+        [ctx.workspace.id, attr_id],
+    ).fetchone()
+
+
+def find(ctx: Context, model: str, name: str) -> dict[str, Any] | None:
+    """The active attribute `name` of `model`, or None."""
+    row = ctx.db.execute(
+        f"SELECT {_COLUMNS} FROM data_attributes WHERE workspace_id = ? AND model = ?"
+        " AND name = ? AND archived = 0",
+        [ctx.workspace.id, model, name],
+    ).fetchone()
+    return shape(ctx, row) if row else None
+
+
+def types_by_name(ctx: Context, model: str) -> dict[str, str]:
+    """Every active custom attribute of `model` with its data type."""
+    rows = ctx.db.execute(
+        "SELECT name, data_type FROM data_attributes WHERE workspace_id = ? AND model = ?"
+        " AND archived = 0",
+        [ctx.workspace.id, model],
+    ).fetchall()
+    return dict(rows)
+
+
+def list_all(ctx: Context, model: str | None, include_archived: bool) -> dict[str, Any]:
+    sql = f"SELECT {_COLUMNS} FROM data_attributes WHERE workspace_id = ?"
+    params: list[Any] = [ctx.workspace.id]
+    if model:
+        sql += " AND model = ?"
+        params.append(model)
+    if not include_archived:
+        sql += " AND archived = 0"
+    rows = ctx.db.execute(sql + " ORDER BY id", params).fetchall()
+    return {"type": "list", "data": [shape(ctx, row) for row in rows]}
+
+
+def parse_model(raw: str | None) -> str | None:
+    if raw in (None, ""):
+        return None
+    if raw not in MODELS:
+        raise ParameterInvalid("The Data Attribute model field must be either contact or company",
+                               field="model")
+    return raw
+
+
+def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    validation.known_keys(body, ("name", "model", "data_type", "description", "options",
+                                 "messenger_writable"))
+    name = validation.typed(body, "name", str)
+    model = validation.typed(body, "model", str)
+    data_type = validation.typed(body, "data_type", str)
+    validation.required(body, "name", "name not specified")
+    validation.required(body, "model", "model not specified")
+    validation.required(body, "data_type", "data_type not specified")
+    parse_model(model)
+    if data_type not in DATA_TYPES:
+        raise ParameterInvalid("Data Type isn't an option", field="data_type")
+    _check_name(ctx, name, model)
+    _check_room(ctx)
+    options = _options(body.get("options"), data_type)
+    description = validation.typed(body, "description", str)
+    writable = validation.typed(body, "messenger_writable", bool)
+    cursor = ctx.db.execute(
+        "INSERT INTO data_attributes (workspace_id, model, name, data_type, description, options,"
+        " messenger_writable, archived, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        [ctx.workspace.id, model, name, data_type, description, options, int(bool(writable)),
+         ctx.now, ctx.now],
+    )
+    row = _row(ctx, cursor.lastrowid)
+    assert row is not None
+    return shape(ctx, row)
+
+
+def _check_name(ctx: Context, name: str, model: str) -> None:
+    if len(name) > ATTRIBUTE_NAME_LENGTH or not _NAME.match(name) or "$" in name:
+        raise ParameterInvalid(
+            "Your name for this attribute must only contain alphanumeric characters, currency"
+            " symbols, and hyphens",
+            field="name",
+        )
+    existing = ctx.db.execute(
+        "SELECT model FROM data_attributes WHERE workspace_id = ? AND name = ? COLLATE NOCASE",
+        [ctx.workspace.id, name],
+    ).fetchone()
+    if existing:
+        raise ParameterInvalid(
+            f"You already have '{name}' in your {_MODEL_NOUN[existing[0]]} data. To save this as"
+            f" new {_MODEL_NOUN[model]} data, use a different name.",
+            field="name",
+        )
+
+
+def _check_room(ctx: Context) -> None:
+    limit = ctx.setting("custom_attribute_limit")
+    (count,) = ctx.db.execute(
+        "SELECT count(*) FROM data_attributes WHERE workspace_id = ? AND archived = 0",
+        [ctx.workspace.id],
+    ).fetchone()
+    if count >= limit:
+        # Code as Intercom's Ruby SDK knows it; status and message are the emulator's choice.
+        raise IntercomError(
+            f"You have reached the limit of {limit} custom data attributes. Archive unused"
+            " attributes to make room.",
+            status=400,
+            code="custom_data_limit_reached",
+        )
+
+
+def _options(raw: Any, data_type: str) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ParameterInvalid("Options isn't an array", field="options")
+    values = [item.get("value") if isinstance(item, dict) else item for item in raw]
+    if data_type != "string" or len(values) < 2 or not all(isinstance(v, str) for v in values):
+        raise ParameterInvalid("A list attribute needs at least two string options",
+                               field="options")
+    return json.dumps([{"type": "option", "value": value} for value in values])
+
+
+def update(ctx: Context, attr_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    validation.known_keys(body, ("archived", "description", "options", "messenger_writable"))
+    row = _row(ctx, int(attr_id)) if attr_id.isdigit() else None
+    if row is None:
+        raise NotFound("We couldn't find that data attribute to update", code="field_not_found")
+    archived = validation.typed(body, "archived", bool)
+    description = validation.typed(body, "description", str)
+    writable = validation.typed(body, "messenger_writable", bool)
+    options = _options(body["options"], row[3]) if "options" in body else None
+    if archived is False and row[7]:
+        _check_room(ctx)
+    ctx.db.execute(
+        "UPDATE data_attributes SET archived = coalesce(?, archived),"
+        " description = coalesce(?, description), options = coalesce(?, options),"
+        " messenger_writable = coalesce(?, messenger_writable), updated_at = ? WHERE id = ?",
+        [None if archived is None else int(archived), description, options,
+         None if writable is None else int(writable), ctx.now, row[0]],
+    )
+    updated = _row(ctx, row[0])
+    assert updated is not None
+    return shape(ctx, updated)

@@ -1,0 +1,97 @@
+"""Workspaces, the apps (tokens) that reach them, and their admin.
+
+Each bearer token is an app. Unless the server restricts the accepted tokens, a token seen for
+the first time creates its own workspace; a config file can declare several tokens (apps) of one
+workspace, which then share the workspace's data and its rate limit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from emulator.errors import Unauthorized
+from emulator.store import ids, settings
+from emulator.store.context import Workspace
+
+_SELECT = """
+    SELECT w.id, w.name, w.admin_id, w.admin_name, w.admin_email, w.settings, w.created_at
+    FROM tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.token = ?
+"""
+
+
+def _from_row(row: tuple[Any, ...]) -> Workspace:
+    wid, name, admin_id, admin_name, admin_email, raw_settings, created_at = row
+    return Workspace(wid, name, admin_id, admin_name, admin_email, json.loads(raw_settings), created_at)
+
+
+def find(db: sqlite_utils.Database, token: str) -> Workspace | None:
+    row = db.execute(_SELECT, [token]).fetchone()
+    return _from_row(row) if row else None
+
+
+def create(
+    db: sqlite_utils.Database,
+    tokens: list[str],
+    now: int,
+    name: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Workspace:
+    """A new workspace reached by `tokens`, each an app of it."""
+    workspace_id = ids.app_id_code()
+    admin_id = ids.admin_id()
+    db.execute(
+        "INSERT INTO workspaces (id, name, admin_id, admin_name, admin_email, settings, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            workspace_id,
+            name or f"Workspace {workspace_id}",
+            admin_id,
+            "Emulator Admin",
+            f"admin@{workspace_id}.example.com",
+            json.dumps(settings.initial(overrides)),
+            now,
+        ],
+    )
+    for number, token in enumerate(tokens, start=1):
+        db.execute(
+            "INSERT INTO tokens (token, workspace_id, app_name, created_at) VALUES (?, ?, ?, ?)",
+            [token, workspace_id, f"App {number}", now],
+        )
+    found = find(db, tokens[0])
+    assert found is not None
+    return found
+
+
+def resolve(
+    db: sqlite_utils.Database,
+    token: str | None,
+    now: int,
+    accepted: frozenset[str] | None,
+    overrides: dict[str, Any] | None,
+) -> Workspace:
+    """The workspace a bearer token reaches, created on first use; 401 for a refused token.
+
+    Call inside a write transaction: two first requests with one token must not race.
+    """
+    if not token or (accepted is not None and token not in accepted):
+        raise Unauthorized()
+    return find(db, token) or create(db, [token], now, overrides=overrides)
+
+
+def declare(db: sqlite_utils.Database, declared: list[dict[str, Any]], now: int) -> None:
+    """Create the workspaces a config file declares, unless their first token exists already."""
+    for spec in declared:
+        tokens = list(spec["tokens"])
+        if find(db, tokens[0]) is None:
+            create(db, tokens, now, name=spec.get("name"), overrides=spec.get("settings"))
+
+
+def all_workspaces(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT w.id, w.name, group_concat(t.app_name, ', ') FROM workspaces w"
+        " LEFT JOIN tokens t ON t.workspace_id = w.id GROUP BY w.id ORDER BY w.created_at"
+    ).fetchall()
+    return [{"id": wid, "name": name, "apps": apps} for wid, name, apps in rows]

@@ -1,0 +1,79 @@
+"""Fixtures shared by the whole suite: an app on a real SQLite file, and clients that check every
+response against Intercom's own 2.11 description when it is present."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from emulator import create_app
+from tests import intercom_reference
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "emulator.db"
+
+
+@pytest.fixture
+def app(db_path: Path) -> Flask:
+    return create_app({"DATABASE": str(db_path)})
+
+
+class ApiClient:
+    """A Flask test client that speaks as one bearer token and checks each response's body
+    against Intercom's 2.11 description (`check=False` for deliberately off-spec requests)."""
+
+    def __init__(self, client: FlaskClient, token: str, version: str | None = None) -> None:
+        self.client = client
+        self.token = token
+        self.version = version
+        self.spec = intercom_reference.load()
+
+    def request(self, method: str, path: str, *, check: bool = True, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        if self.version:
+            headers.setdefault("Intercom-Version", self.version)
+        response = self.client.open(path, method=method, headers=headers, **kwargs)
+        if check and self.spec is not None and not path.startswith("/_emulator"):
+            body = response.get_json(silent=True) if response.data else None
+            if body is not None or response.status_code != 202:
+                self.spec.assert_valid(method, path.split("?")[0], response.status_code, body)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def token() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def client(app: Flask, token: str) -> Iterator[ApiClient]:
+    yield ApiClient(app.test_client(), token)
+
+
+@pytest.fixture
+def other_client(app: Flask) -> ApiClient:
+    """A second token: its own workspace on the same server."""
+    return ApiClient(app.test_client(), f"other-{uuid.uuid4().hex}")
