@@ -95,12 +95,10 @@ def bearer_token() -> str | None:
 
 
 def _accepts_json() -> bool:
-    accept = request.headers.get("Accept")
-    if not accept:
+    """False when the client sent an `Accept` header that rules JSON out (406, as Intercom)."""
+    if not request.headers.get("Accept"):
         return True
-    return any(
-        request.accept_mimetypes[kind] for kind in ("application/json", "application/*", "*/*")
-    ) or request.accept_mimetypes.best_match(["application/json"]) is not None
+    return request.accept_mimetypes.quality("application/json") > 0
 
 
 def _begin() -> None:

@@ -32,7 +32,11 @@ def memory_uri() -> str:
 def _open(path: str) -> sqlite3.Connection:
     is_uri = path.startswith("file:")
     conn = sqlite3.connect(
-        path, uri=is_uri, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        path,
+        uri=is_uri,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=BUSY_TIMEOUT_MS / 1000,
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -55,6 +59,13 @@ def connect(path: str) -> sqlite_utils.Database:
         db = sqlite_utils.Database(_open(path))
         cache[path] = db
     return db
+
+
+def close_all() -> None:
+    """Close this thread's connections (before gunicorn forks its workers)."""
+    for db in (getattr(_local, "dbs", None) or {}).values():
+        db.conn.close()
+    _local.dbs = {}
 
 
 def release(path: str) -> None:
@@ -229,7 +240,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             window_start INTEGER NOT NULL,
             count INTEGER NOT NULL
         );
-        """
+        """,
     )
 
 

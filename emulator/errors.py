@@ -85,7 +85,11 @@ class MethodNotAllowed(IntercomError):
 
 
 class NotAcceptable(IntercomError):
-    status, code, message = 406, "not_acceptable", "The server can only respond with application/json"
+    status, code, message = (
+        406,
+        "not_acceptable",
+        "The server can only respond with application/json",
+    )
 
 
 class Conflict(IntercomError):

@@ -77,3 +77,35 @@ def client(app: Flask, token: str) -> Iterator[ApiClient]:
 def other_client(app: Flask) -> ApiClient:
     """A second token: its own workspace on the same server."""
     return ApiClient(app.test_client(), f"other-{uuid.uuid4().hex}")
+
+
+def checked_session(server: Any, token: str) -> Any:
+    """A requests session on a running emulator whose every response is checked against
+    Intercom's 2.11 description, like ApiClient's."""
+    from urllib.parse import urlsplit
+
+    session = server.session(token)
+    spec = intercom_reference.load()
+
+    def check(response: Any, *args: Any, **kwargs: Any) -> None:
+        path = urlsplit(response.request.url).path
+        if spec is None or path.startswith("/_emulator"):
+            return
+        body = response.json() if response.content else None
+        if body is not None or response.status_code != 202:
+            spec.assert_valid(response.request.method, path, response.status_code, body)
+
+    session.hooks["response"].append(check)
+    return session
+
+
+@pytest.fixture
+def emulator_server(tmp_path: Path) -> Iterator[Any]:
+    """A real `emulator serve` on a free loopback port and a SQLite file in tmp_path."""
+    from emulator.testing import EmulatorProcess
+
+    server = EmulatorProcess(tmp_path / "served.db").start()
+    try:
+        yield server
+    finally:
+        server.stop()

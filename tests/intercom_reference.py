@@ -73,7 +73,9 @@ class ReferenceSpec:
         if response is None and status >= 400:
             return {"$ref": "#/components/schemas/error"}
         if response is None:
-            raise AssertionError(f"{method} {found[0]} has no {status} response in Intercom's description")
+            raise AssertionError(
+                f"{method} {found[0]} has no {status} response in Intercom's description"
+            )
         if "$ref" in response:
             name = response["$ref"].rsplit("/", 1)[-1]
             response = self.document["components"]["responses"][name]

@@ -29,7 +29,9 @@ def workspace_context() -> Iterator[Context]:
         version = versions.resolve(
             request.headers.get("Intercom-Version"), workspace.settings["default_version"]
         )
-        yield Context(db=db, workspace=workspace, token=bearer_token() or "", now=now, version=version)
+        yield Context(
+            db=db, workspace=workspace, token=bearer_token() or "", now=now, version=version
+        )
 
 
 @blueprint.get("/health")

@@ -1,4 +1,4 @@
-"""Custom data attributes: the registry every custom attribute of a contact or company must be in."""
+"""Custom data attributes: the registry every custom attribute of a contact or company needs."""
 
 from __future__ import annotations
 
@@ -25,7 +25,18 @@ _COLUMNS = (
 
 def shape(ctx: Context, row: tuple[Any, ...]) -> dict[str, Any]:
     """A data attribute as Intercom shows it."""
-    (attr_id, model, name, data_type, description, options, writable, archived, created, updated) = row
+    (
+        attr_id,
+        model,
+        name,
+        data_type,
+        description,
+        options,
+        writable,
+        archived,
+        created,
+        updated,
+    ) = row
     shaped: dict[str, Any] = {
         "type": "data_attribute",
         "id": attr_id,
@@ -92,14 +103,16 @@ def parse_model(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
     if raw not in MODELS:
-        raise ParameterInvalid("The Data Attribute model field must be either contact or company",
-                               field="model")
+        raise ParameterInvalid(
+            "The Data Attribute model field must be either contact or company", field="model"
+        )
     return raw
 
 
 def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    validation.known_keys(body, ("name", "model", "data_type", "description", "options",
-                                 "messenger_writable"))
+    validation.known_keys(
+        body, ("name", "model", "data_type", "description", "options", "messenger_writable")
+    )
     name = validation.typed(body, "name", str)
     model = validation.typed(body, "model", str)
     data_type = validation.typed(body, "data_type", str)
@@ -116,9 +129,19 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     writable = validation.typed(body, "messenger_writable", bool)
     cursor = ctx.db.execute(
         "INSERT INTO data_attributes (workspace_id, model, name, data_type, description, options,"
-        " messenger_writable, archived, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        [ctx.workspace.id, model, name, data_type, description, options, int(bool(writable)),
-         ctx.now, ctx.now],
+        " messenger_writable, archived, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        [
+            ctx.workspace.id,
+            model,
+            name,
+            data_type,
+            description,
+            options,
+            int(bool(writable)),
+            ctx.now,
+            ctx.now,
+        ],
     )
     row = _row(ctx, cursor.lastrowid)
     assert row is not None
@@ -167,8 +190,9 @@ def _options(raw: Any, data_type: str) -> str | None:
         raise ParameterInvalid("Options isn't an array", field="options")
     values = [item.get("value") if isinstance(item, dict) else item for item in raw]
     if data_type != "string" or len(values) < 2 or not all(isinstance(v, str) for v in values):
-        raise ParameterInvalid("A list attribute needs at least two string options",
-                               field="options")
+        raise ParameterInvalid(
+            "A list attribute needs at least two string options", field="options"
+        )
     return json.dumps([{"type": "option", "value": value} for value in values])
 
 
@@ -187,8 +211,14 @@ def update(ctx: Context, attr_id: str, body: dict[str, Any]) -> dict[str, Any]:
         "UPDATE data_attributes SET archived = coalesce(?, archived),"
         " description = coalesce(?, description), options = coalesce(?, options),"
         " messenger_writable = coalesce(?, messenger_writable), updated_at = ? WHERE id = ?",
-        [None if archived is None else int(archived), description, options,
-         None if writable is None else int(writable), ctx.now, row[0]],
+        [
+            None if archived is None else int(archived),
+            description,
+            options,
+            None if writable is None else int(writable),
+            ctx.now,
+            row[0],
+        ],
     )
     updated = _row(ctx, row[0])
     assert updated is not None

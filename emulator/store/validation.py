@@ -7,7 +7,13 @@ from typing import Any
 
 from emulator.errors import BadRequest, ParameterInvalid, ParameterNotFound
 
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object", list: "an array"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "a boolean",
+    dict: "an object",
+    list: "an array",
+}
 
 
 def known_keys(body: dict[str, Any], allowed: Iterable[str]) -> None:
@@ -25,7 +31,9 @@ def required(body: dict[str, Any], key: str, message: str | None = None) -> Any:
     return value
 
 
-def typed(body: dict[str, Any], key: str, kind: type | tuple[type, ...], nullable: bool = True) -> Any:
+def typed(
+    body: dict[str, Any], key: str, kind: type | tuple[type, ...], nullable: bool = True
+) -> Any:
     """The value at `key` if it has the expected JSON type (None when absent)."""
     value = body.get(key)
     if value is None:

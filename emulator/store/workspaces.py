@@ -24,7 +24,9 @@ _SELECT = """
 
 def _from_row(row: tuple[Any, ...]) -> Workspace:
     wid, name, admin_id, admin_name, admin_email, raw_settings, created_at = row
-    return Workspace(wid, name, admin_id, admin_name, admin_email, json.loads(raw_settings), created_at)
+    return Workspace(
+        wid, name, admin_id, admin_name, admin_email, json.loads(raw_settings), created_at
+    )
 
 
 def find(db: sqlite_utils.Database, token: str) -> Workspace | None:

@@ -19,6 +19,7 @@ def test_unknown_admin_is_404(client):
 
 
 def test_each_token_is_its_own_workspace(client, other_client):
-    assert client.get("/me").get_json()["app"]["id_code"] != other_client.get("/me").get_json()[
-        "app"
-    ]["id_code"]
+    assert (
+        client.get("/me").get_json()["app"]["id_code"]
+        != other_client.get("/me").get_json()["app"]["id_code"]
+    )

@@ -28,23 +28,34 @@ def test_create_list_and_archive(client):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"name": "!nv@l!d n@me", "model": "company", "data_type": "string"},
-         "Your name for this attribute must only contain alphanumeric characters, currency"
-         " symbols, and hyphens"),
-        ({"name": "dotted.name", "model": "company", "data_type": "string"},
-         "Your name for this attribute must only contain alphanumeric characters, currency"
-         " symbols, and hyphens"),
-        ({"name": "The Second Ring", "model": "company", "data_type": "mithril"},
-         "Data Type isn't an option"),
-        ({"name": "The Second Ring", "model": "ticket", "data_type": "string"},
-         "The Data Attribute model field must be either contact or company"),
+        (
+            {"name": "!nv@l!d n@me", "model": "company", "data_type": "string"},
+            "Your name for this attribute must only contain alphanumeric characters, currency"
+            " symbols, and hyphens",
+        ),
+        (
+            {"name": "dotted.name", "model": "company", "data_type": "string"},
+            "Your name for this attribute must only contain alphanumeric characters, currency"
+            " symbols, and hyphens",
+        ),
+        (
+            {"name": "The Second Ring", "model": "company", "data_type": "mithril"},
+            "Data Type isn't an option",
+        ),
+        (
+            {"name": "The Second Ring", "model": "ticket", "data_type": "string"},
+            "The Data Attribute model field must be either contact or company",
+        ),
     ],
 )
 def test_invalid_creates_are_refused(client, body, message):
     response = client.post("/data_attributes", json=body)
     assert response.status_code == 400
-    assert response.get_json()["errors"][0] == {**response.get_json()["errors"][0],
-                                                 "code": "parameter_invalid", "message": message}
+    assert response.get_json()["errors"][0] == {
+        **response.get_json()["errors"][0],
+        "code": "parameter_invalid",
+        "message": message,
+    }
     assert client.get("/data_attributes").get_json()["data"] == []
 
 

@@ -1,0 +1,134 @@
+"""`emulator`: run the Intercom emulator and talk to its control API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from emulator import server
+from emulator.config import ConfigError, build
+from emulator.limits import DEFAULT_SETTINGS
+
+_SETTING_HELP = {
+    "event_name_limit": "Distinct active event names a workspace may hold.",
+    "metadata_key_limit": "Metadata keys kept per event.",
+    "metadata_overflow": "Past the key limit: 'ignore' drops extra keys, 'reject' answers 400.",
+    "string_limit": "Longest string in a custom attribute or event metadata.",
+    "custom_attribute_limit": "Custom data attributes per workspace.",
+    "rate_limit_app": "Requests per 10-second window per token (app).",
+    "rate_limit_workspace": "Requests per 10-second window per workspace.",
+    "search_lag_seconds": "Seconds a new or changed contact stays invisible to search.",
+    "identity_verification": "'enforced' makes the Messenger endpoints demand a valid user_hash.",
+    "identity_verification_secret": "HMAC secret for identity verification (default: random).",
+    "default_version": "Intercom-Version used when a request names none.",
+}
+
+
+def setting_options(command: Any) -> Any:
+    """One flag per workspace setting (`--event-name-limit` …), defaults for new workspaces."""
+    for name, default in reversed(DEFAULT_SETTINGS.items()):
+        flag = "--" + name.replace("_", "-")
+        if isinstance(default, bool):
+            kind: Any = bool
+        elif isinstance(default, int):
+            kind = click.IntRange(min=0 if name == "search_lag_seconds" else 1)
+        elif name == "metadata_overflow":
+            kind = click.Choice(["ignore", "reject"])
+        elif name == "identity_verification":
+            kind = click.Choice(["off", "enforced"])
+        else:
+            kind = str
+        shown = "random per workspace" if default is None else default
+        command = click.option(
+            flag,
+            name,
+            type=kind,
+            default=None,
+            help=f"{_SETTING_HELP[name]} [default: {shown}]",
+        )(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="intercom-emulator")
+def main() -> None:
+    """A local, stateful emulator of Intercom's REST API."""
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="EMULATOR_HOST",
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="EMULATOR_PORT",
+    help="Port to listen on; 0 picks a free port and prints it.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    default="emulator.db",
+    show_default=True,
+    envvar="EMULATOR_DB",
+    help="SQLite file holding the state; ':memory:' for a throwaway run.",
+)
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    metavar="TOKEN",
+    help="Accept only this bearer token (repeatable). Without it any token is accepted "
+    "and becomes its own workspace.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="EMULATOR_CONFIG",
+    help="TOML file with settings, tokens and workspaces.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes (1 with ':memory:').",
+)
+@setting_options
+def serve(
+    host: str,
+    port: int,
+    db_path: str,
+    tokens: tuple[str, ...],
+    config_file: Path | None,
+    workers: int,
+    **setting_flags: Any,
+) -> None:
+    """Serve the emulated Intercom API until Ctrl-C."""
+    chosen = {name: value for name, value in setting_flags.items() if value is not None}
+    try:
+        config = build(db_path, tokens, config_file, chosen)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        sock = server.bind(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    url = server.base_url(sock)
+    label = "in memory" if db_path == ":memory:" else str(Path(db_path).resolve())
+
+    def announce() -> None:
+        click.echo(server.ready_message(url, label))
+        sys.stdout.flush()
+
+    server.run(config, sock, workers, on_ready=announce)

@@ -1,0 +1,75 @@
+"""`emulator` on the command line: help, bad input as one-line errors, and a served workspace
+configured from flags and from a TOML file."""
+
+from __future__ import annotations
+
+import requests
+from click.testing import CliRunner
+
+from emulator.cli import main
+from emulator.testing import EmulatorProcess
+
+
+def test_serve_help_lists_every_option_and_setting():
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    for flag in (
+        "--host",
+        "--port",
+        "--db",
+        "--token",
+        "--config",
+        "--workers",
+        "--event-name-limit",
+        "--metadata-overflow",
+        "--search-lag-seconds",
+        "--default-version",
+    ):
+        assert flag in result.output
+
+
+def test_bad_setting_flag_is_a_one_line_error():
+    result = CliRunner().invoke(main, ["serve", "--metadata-overflow", "explode"])
+    assert result.exit_code == 2
+    assert "'explode' is not one of 'ignore', 'reject'" in result.output
+
+
+def test_bad_config_file_is_a_one_line_error(tmp_path):
+    config = tmp_path / "emulator.toml"
+    config.write_text('[settings]\nevent_name_limit = "lots"\n')
+    result = CliRunner().invoke(main, ["serve", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "'event_name_limit' must be a positive integer" in result.output
+    config.write_text("[settings\n")
+    result = CliRunner().invoke(main, ["serve", "--config", str(config)])
+    assert result.exit_code == 2 and "is not valid TOML" in result.output
+
+
+def test_port_in_use_is_a_one_line_error(emulator_server):
+    port = emulator_server.url.rsplit(":", 1)[1]
+    result = CliRunner().invoke(main, ["serve", "--port", port])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_flags_and_config_file_set_workspace_settings(tmp_path):
+    config = tmp_path / "emulator.toml"
+    config.write_text(
+        'tokens = ["solo"]\n'
+        "[settings]\nstring_limit = 100\n"
+        '[[workspaces]]\nname = "Acme"\ntokens = ["acme-1", "acme-2"]\n'
+        "[workspaces.settings]\nrate_limit_app = 7\n"
+    )
+    args = ["--config", str(config), "--event-name-limit", "9"]
+    with EmulatorProcess(tmp_path / "e.db", *args) as server:
+
+        def get(path, token):
+            return requests.get(server.url + path, headers={"Authorization": f"Bearer {token}"})
+
+        solo = get("/_emulator/settings", "solo").json()
+        assert (solo["string_limit"], solo["event_name_limit"]) == (100, 9)
+        acme = get("/_emulator/settings", "acme-1").json()
+        assert acme["rate_limit_app"] == 7
+        assert get("/me", "acme-1").json()["app"] == get("/me", "acme-2").json()["app"]
+        assert get("/me", "acme-1").json()["app"]["name"] == "Acme"
+        assert get("/me", "stranger").status_code == 401
