@@ -9,7 +9,9 @@ response leaves, so an acknowledged write is on disk.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from emulator import db as database
 from emulator import errors, limits, versions
-from emulator.store import ratelimit, workspaces
+from emulator.store import clock, faults, journal, ratelimit, workspaces
 from emulator.store.context import Context
 
 log = logging.getLogger("emulator")
@@ -33,6 +35,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SETTINGS": {},  # defaults for new workspaces' settings (see emulator.limits)
     "WORKSPACES": [],  # declared workspaces: [{"name", "tokens": [...], "settings": {...}}]
     "MAX_BODY_BYTES": limits.MAX_BODY_BYTES,
+    "ADMIN_TOKEN": None,  # when set, the control API requires it (X-Emulator-Admin-Token)
 }
 
 
@@ -43,6 +46,7 @@ class Runtime:
     db_path: str
     accepted_tokens: frozenset[str] | None
     settings: dict[str, Any]
+    admin_token: str | None = None
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -62,7 +66,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if accepted is not None:
         accepted |= {token for spec in cfg["WORKSPACES"] for token in spec["tokens"]}
     app.extensions["emulator"] = Runtime(
-        path, frozenset(accepted) if accepted is not None else None, dict(cfg["SETTINGS"])
+        path,
+        frozenset(accepted) if accepted is not None else None,
+        dict(cfg["SETTINGS"]),
+        cfg["ADMIN_TOKEN"],
     )
 
     app.before_request(_begin)
@@ -113,17 +120,53 @@ def _begin() -> None:
     if not token or (rt.accepted_tokens is not None and token not in rt.accepted_tokens):
         raise errors.Unauthorized()
     db = database.connect(rt.db_path)
-    now = time.time()
-    db.conn.execute("BEGIN IMMEDIATE")
     g.db = db
-    workspace = workspaces.resolve(db, token, int(now), rt.accepted_tokens, rt.settings)
+    workspace = workspaces.find(db, token)
+    if workspace is None:
+        with database.write_transaction(db):
+            workspace = workspaces.resolve(
+                db, token, int(time.time()), rt.accepted_tokens, rt.settings
+            )
+    g.workspace = workspace
+    now = clock.now(workspace)
+    fault = _take_fault(db, workspace.id)
     version = versions.resolve(
         request.headers.get("Intercom-Version"), workspace.settings["default_version"]
     )
+    db.conn.execute("BEGIN IMMEDIATE")
     g.quota = ratelimit.admit(db, workspace, token, now)
+    if fault is not None and fault.status is not None:
+        raise faults.InjectedFault(fault)
     db.conn.execute("SAVEPOINT request_op")
     g.savepoint = True
     g.ctx = Context(db=db, workspace=workspace, token=token, now=int(now), version=version)
+
+
+def _take_fault(db: Any, workspace_id: str) -> faults.Fault | None:
+    """Apply a matching fault rule's latency or dropped connection, before any lock is taken."""
+    rule = request.url_rule
+    operation_id = rule.endpoint if rule is not None else None
+    fault = faults.take(db, workspace_id, request.method, request.path, operation_id)
+    if fault is None:
+        return None
+    g.fault_id = fault.id
+    if fault.latency_ms:
+        time.sleep(fault.latency_ms / 1000)
+    if fault.drop:
+        _drop_connection()
+    return fault
+
+
+def _drop_connection() -> None:
+    """Close the client's socket without an answer, as a dropped connection would."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    # In process (no socket) the closest thing is a server error the client cannot miss.
+    raise errors.IntercomError(
+        "Connection dropped (fault injection)", status=502, code="server_error"
+    )
 
 
 def _finish(response: Response) -> Response:
@@ -132,9 +175,40 @@ def _finish(response: Response) -> Response:
         response.headers.update(quota.headers())
     response.headers["X-Request-Id"] = g.get("request_id", "")
     db = g.pop("db", None)
-    if db is not None and db.conn.in_transaction:
+    if db is None:
+        return response
+    workspace = g.get("workspace")
+    if workspace is not None:
+        if not db.conn.in_transaction:
+            db.conn.execute("BEGIN IMMEDIATE")
+        journal.record(db, workspace, _journal_entry(response))
+    if db.conn.in_transaction:
         db.conn.execute("COMMIT")
     return response
+
+
+def _journal_entry(response: Response) -> dict[str, Any]:
+    error = g.get("error")
+    ctx = g.get("ctx")
+    try:
+        raw = request.get_data(cache=True)
+    except HTTPException:  # the body was too large to read: the journal keeps none of it
+        raw = b""
+    return {
+        "request_id": g.request_id,
+        "at": time.time(),
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string.decode("utf-8", "replace"),
+        "status": response.status_code,
+        "request_body": raw.decode("utf-8", "replace") or None,
+        "response_body": response.get_data(as_text=True) or None,
+        "error_code": error.code if error else None,
+        "error_message": error.message if error else None,
+        "warnings": ctx.warnings if ctx else [],
+        "fault_id": g.get("fault_id"),
+        "latency_ms": round((time.perf_counter() - g.started) * 1000, 3),
+    }
 
 
 def _abandon(exc: BaseException | None) -> None:
@@ -152,7 +226,10 @@ def _undo_request_changes() -> None:
 def _render_error(error: errors.IntercomError) -> tuple[Response, int, dict[str, str]]:
     _undo_request_changes()
     g.error = error
-    return jsonify(errors.error_body([error], g.get("request_id"))), error.status, error.headers
+    body = getattr(error, "raw_body", None)
+    if body is None:
+        body = errors.error_body([error], g.get("request_id"))
+    return jsonify(body), error.status, error.headers
 
 
 _HTTP_ERRORS: dict[int, type[errors.IntercomError]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,15 @@ def setting_options(command: Any) -> Any:
     return command
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="intercom-emulator")
 def main() -> None:
@@ -98,6 +108,12 @@ def main() -> None:
     help="TOML file with settings, tokens and workspaces.",
 )
 @click.option(
+    "--admin-token",
+    envvar="EMULATOR_ADMIN_TOKEN",
+    help="Require this token (header X-Emulator-Admin-Token) on the control API. "
+    "Mandatory when --host is not a loopback address.",
+)
+@click.option(
     "--workers",
     default=2,
     show_default=True,
@@ -111,15 +127,22 @@ def serve(
     db_path: str,
     tokens: tuple[str, ...],
     config_file: Path | None,
+    admin_token: str | None,
     workers: int,
     **setting_flags: Any,
 ) -> None:
     """Serve the emulated Intercom API until Ctrl-C."""
+    if not admin_token and not _is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} is reachable from other machines: pass --admin-token to protect "
+            "the control API"
+        )
     chosen = {name: value for name, value in setting_flags.items() if value is not None}
     try:
         config = build(db_path, tokens, config_file, chosen)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    config["ADMIN_TOKEN"] = admin_token
     try:
         sock = server.bind(host, port)
     except OSError as exc:

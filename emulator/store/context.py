@@ -17,6 +17,8 @@ class Workspace:
     admin_email: str
     settings: dict[str, Any]
     created_at: int
+    clock_frozen_at: float | None = None
+    clock_offset: float = 0.0
 
 
 @dataclass

@@ -17,15 +17,24 @@ from emulator.store import ids, settings
 from emulator.store.context import Workspace
 
 _SELECT = """
-    SELECT w.id, w.name, w.admin_id, w.admin_name, w.admin_email, w.settings, w.created_at
+    SELECT w.id, w.name, w.admin_id, w.admin_name, w.admin_email, w.settings, w.created_at,
+           w.clock_frozen_at, w.clock_offset
     FROM tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.token = ?
 """
 
 
 def _from_row(row: tuple[Any, ...]) -> Workspace:
-    wid, name, admin_id, admin_name, admin_email, raw_settings, created_at = row
+    wid, name, admin_id, admin_name, admin_email, raw_settings, created_at, frozen, offset = row
     return Workspace(
-        wid, name, admin_id, admin_name, admin_email, json.loads(raw_settings), created_at
+        wid,
+        name,
+        admin_id,
+        admin_name,
+        admin_email,
+        json.loads(raw_settings),
+        created_at,
+        frozen,
+        offset,
     )
 
 
@@ -97,3 +106,33 @@ def all_workspaces(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         " LEFT JOIN tokens t ON t.workspace_id = w.id GROUP BY w.id ORDER BY w.created_at"
     ).fetchall()
     return [{"id": wid, "name": name, "apps": apps} for wid, name, apps in rows]
+
+
+# Tables holding a workspace's data, children first; rows of join tables go with their parents.
+_DATA_TABLES = (
+    "events",
+    "event_names",
+    "contacts",
+    "companies",
+    "tags",
+    "data_attributes",
+    "journal",
+    "faults",
+)
+
+
+def clear(db: sqlite_utils.Database, workspace_id: str | None) -> None:
+    """Delete a workspace's data (every workspace's when None); tokens and settings stay."""
+    for table in _DATA_TABLES:
+        if workspace_id is None:
+            db.execute(f"DELETE FROM {table}")
+        else:
+            db.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
+    if workspace_id is None:
+        db.execute("DELETE FROM rate_windows")
+    else:
+        db.execute(
+            "DELETE FROM rate_windows WHERE key = ? OR key IN"
+            " (SELECT 'app:' || token FROM tokens WHERE workspace_id = ?)",
+            [f"workspace:{workspace_id}", workspace_id],
+        )

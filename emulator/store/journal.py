@@ -1,0 +1,145 @@
+"""The request journal: every API request a workspace made, what the emulator answered and why.
+
+Headers are never stored, so the `Authorization` header (the token) cannot leak through it.
+Bodies are kept up to `BODY_LIMIT` characters; each workspace keeps its newest `KEEP` entries.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from emulator.errors import ParameterInvalid
+from emulator.store.context import Workspace
+
+BODY_LIMIT = 64 * 1024
+KEEP = 10_000
+_PRUNE_EVERY = 500
+_COLUMNS = (
+    "seq, request_id, at, method, path, query, status, request_body, response_body,"
+    " error_code, error_message, warnings, fault_id, latency_ms"
+)
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None or len(text) <= BODY_LIMIT:
+        return text
+    return text[:BODY_LIMIT] + f"… [{len(text) - BODY_LIMIT} more characters]"
+
+
+def record(db: sqlite_utils.Database, workspace: Workspace, entry: dict[str, Any]) -> None:
+    """Append one entry (keys as the table's columns; warnings a list)."""
+    cursor = db.execute(
+        f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            workspace.id,
+            entry["request_id"],
+            entry["at"],
+            entry["method"],
+            entry["path"],
+            entry["query"],
+            entry["status"],
+            _clip(entry.get("request_body")),
+            _clip(entry.get("response_body")),
+            entry.get("error_code"),
+            entry.get("error_message"),
+            json.dumps(entry.get("warnings") or []),
+            entry.get("fault_id"),
+            entry["latency_ms"],
+        ],
+    )
+    if (cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
+        db.execute(
+            "DELETE FROM journal WHERE workspace_id = ? AND seq <= ("
+            " SELECT seq FROM journal WHERE workspace_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            [workspace.id, workspace.id, KEEP],
+        )
+
+
+def _shape(row: tuple[Any, ...]) -> dict[str, Any]:
+    (
+        seq,
+        request_id,
+        at,
+        method,
+        path,
+        query,
+        status,
+        request_body,
+        response_body,
+        code,
+        message,
+        warnings,
+        fault_id,
+        latency_ms,
+    ) = row
+    return {
+        "id": seq,
+        "request_id": request_id,
+        "at": at,
+        "method": method,
+        "path": path,
+        "query": query,
+        "status": status,
+        "verdict": "accepted" if status < 400 else "refused",
+        "error": {"code": code, "message": message} if code else None,
+        "warnings": json.loads(warnings),
+        "fault_id": fault_id,
+        "latency_ms": latency_ms,
+        "request_body": _parse(request_body),
+        "response_body": _parse(response_body),
+    }
+
+
+def _parse(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def entries(
+    db: sqlite_utils.Database, workspace_id: str, filters: dict[str, str]
+) -> dict[str, Any]:
+    """Newest first, filtered by `method`, `path` (prefix, or glob with *), `status` (e.g. 429 or
+    4xx), `since` (an entry id), and at most `limit` entries (default 100)."""
+    sql = f"SELECT {_COLUMNS} FROM journal WHERE workspace_id = ?"
+    params: list[Any] = [workspace_id]
+    if filters.get("method"):
+        sql += " AND method = ?"
+        params.append(filters["method"].upper())
+    if filters.get("path"):
+        pattern = filters["path"]
+        sql += " AND path GLOB ?" if "*" in pattern else " AND path = ?"
+        params.append(pattern)
+    status = filters.get("status")
+    if status:
+        sql, params = _status_filter(sql, params, status)
+    if filters.get("since"):
+        sql += " AND seq > ?"
+        params.append(_integer(filters["since"], "since"))
+    limit = _integer(filters.get("limit", "100"), "limit")
+    rows = db.execute(sql + " ORDER BY seq DESC LIMIT ?", [*params, limit]).fetchall()
+    return {"type": "list", "data": [_shape(row) for row in rows]}
+
+
+def _status_filter(sql: str, params: list[Any], status: str) -> tuple[str, list[Any]]:
+    if len(status) == 3 and status[0].isdigit() and status[1:].lower() == "xx":
+        low = int(status[0]) * 100
+        return sql + " AND status BETWEEN ? AND ?", [*params, low, low + 99]
+    return sql + " AND status = ?", [*params, _integer(status, "status")]
+
+
+def _integer(raw: str, field: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ParameterInvalid(f"{field} must be an integer", field=field) from exc
+    if value < 0:
+        raise ParameterInvalid(f"{field} must not be negative", field=field)
+    return value
