@@ -23,11 +23,12 @@ from werkzeug.exceptions import HTTPException
 from emulator import db as database
 from emulator import errors, limits, versions
 from emulator.store import clock, faults, journal, ratelimit, workspaces
-from emulator.store.context import Context
+from emulator.store.context import Context, Workspace
 
 log = logging.getLogger("emulator")
 
 CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
+MESSENGER_PREFIX = "/messenger/"
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DATABASE": "emulator.db",  # a path, or ":memory:" for a throwaway database
@@ -116,17 +117,11 @@ def _begin() -> None:
     if not _accepts_json():
         raise errors.NotAcceptable()
     rt = runtime()
-    token = bearer_token()
-    if not token or (rt.accepted_tokens is not None and token not in rt.accepted_tokens):
-        raise errors.Unauthorized()
     db = database.connect(rt.db_path)
     g.db = db
-    workspace = workspaces.find(db, token)
-    if workspace is None:
-        with database.write_transaction(db):
-            workspace = workspaces.resolve(
-                db, token, int(time.time()), rt.accepted_tokens, rt.settings
-            )
+    messenger = request.path.startswith(MESSENGER_PREFIX)
+    token = None if messenger else _authenticate(rt)
+    workspace = _messenger_workspace(db) if messenger else _token_workspace(db, rt, token)
     g.workspace = workspace
     now = clock.now(workspace)
     fault = _take_fault(db, workspace.id)
@@ -134,12 +129,39 @@ def _begin() -> None:
         request.headers.get("Intercom-Version"), workspace.settings["default_version"]
     )
     db.conn.execute("BEGIN IMMEDIATE")
-    g.quota = ratelimit.admit(db, workspace, token, now)
+    if token is not None:  # the Messenger is not the REST API: no rate limit [DOC-RL]
+        g.quota = ratelimit.admit(db, workspace, token, now)
     if fault is not None and fault.status is not None:
         raise faults.InjectedFault(fault)
     db.conn.execute("SAVEPOINT request_op")
     g.savepoint = True
-    g.ctx = Context(db=db, workspace=workspace, token=token, now=int(now), version=version)
+    g.ctx = Context(db=db, workspace=workspace, token=token or "", now=int(now), version=version)
+
+
+def _authenticate(rt: Runtime) -> str:
+    token = bearer_token()
+    if not token or (rt.accepted_tokens is not None and token not in rt.accepted_tokens):
+        raise errors.Unauthorized()
+    return token
+
+
+def _token_workspace(db: Any, rt: Runtime, token: str | None) -> Workspace:
+    workspace = workspaces.find(db, token or "")
+    if workspace is None:
+        with database.write_transaction(db):
+            workspace = workspaces.resolve(
+                db, token, int(time.time()), rt.accepted_tokens, rt.settings
+            )
+    return workspace
+
+
+def _messenger_workspace(db: Any) -> Workspace:
+    """The web Messenger names its workspace by `app_id` (the app's id_code), not by a token."""
+    app_id = request.form.get("app_id", "") if request.form else request.args.get("app_id", "")
+    workspace = workspaces.find_by_app_id(db, app_id)
+    if workspace is None:
+        raise errors.NotFound(f"No app with id '{app_id}'", field="app_id")
+    return workspace
 
 
 def _take_fault(db: Any, workspace_id: str) -> faults.Fault | None:

@@ -38,6 +38,14 @@ def _from_row(row: tuple[Any, ...]) -> Workspace:
     )
 
 
+def find_by_app_id(db: sqlite_utils.Database, app_id: str) -> Workspace | None:
+    """The workspace whose app `id_code` (as GET /me shows it) is `app_id`."""
+    row = db.execute(
+        _SELECT.replace("WHERE t.token = ?", "WHERE w.id = ? LIMIT 1"), [app_id]
+    ).fetchone()
+    return _from_row(row) if row else None
+
+
 def find(db: sqlite_utils.Database, token: str) -> Workspace | None:
     row = db.execute(_SELECT, [token]).fetchone()
     return _from_row(row) if row else None
