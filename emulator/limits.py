@@ -14,6 +14,10 @@ EVENT_NAME_LIMIT = 120
 # Metadata keys kept per event: 5 in the Segment documents [SEG-DOC]; 10 in Intercom's REST
 # reference [S2.16]. The default follows the Segment documents the translator is specified by.
 METADATA_KEY_LIMIT = 5
+# GET /events lists only events "less than 90 days old"; summaries count older ones too [S2.11].
+EVENT_LIST_MAX_AGE_SECONDS = 90 * 24 * 60 * 60
+# GET /events `per_page`: "Defaults to 15" [S2.11]; the maximum is the emulator's choice.
+EVENTS_PER_PAGE_DEFAULT = 15
 # String values of custom attributes and event metadata: 255 characters [DOC-1.4-USER], [HC-EVSET].
 STRING_LIMIT = 255
 # Custom data attributes per workspace: 250 [HC-CDA].
@@ -25,6 +29,15 @@ RATE_LIMIT_WORKSPACE = 4166
 RATE_WINDOW_SECONDS = 10
 # Companies one contact may be attached to [S2.11] (contact_company_limit_exceeded).
 COMPANIES_PER_CONTACT = 1000
+# Company list pages: "Defaults to 15" [S2.11]; the maximum is UNCONFIRMED (60: emulator's choice).
+COMPANIES_PER_PAGE_DEFAULT = 15
+COMPANIES_PER_PAGE_MAX = 60
+# "there is a limit of 10,000 Companies that can be returned" by the list [S2.11].
+COMPANY_LIST_CAP = 10_000
+# Companies per scroll page: UNCONFIRMED (Intercom states none); the emulator's choice.
+COMPANY_SCROLL_PAGE_SIZE = 50
+# monthly_spend: "an upper limit of 2**31-1 or 2147483647" [S2.11].
+MONTHLY_SPEND_MAX = 2**31 - 1
 # Data attribute names: at most 190 characters [DOC-1.4-USER].
 ATTRIBUTE_NAME_LENGTH = 190
 # Contacts list and search pages: default 50, at most 150 [DOC-PAG].
