@@ -59,7 +59,7 @@ def per_page(raw: Any, default: int, maximum: int) -> int:
         return default
     try:
         value = int(raw)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ParameterInvalid("per_page must be an integer", field="per_page") from exc
     if value < 1 or value > maximum:
         raise ParameterInvalid(f"per_page must be between 1 and {maximum}", field="per_page")

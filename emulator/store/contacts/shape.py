@@ -1,0 +1,126 @@
+"""The contact object as Intercom's 2.11 description shapes it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from emulator.store.context import Context
+
+# "Up to 10 will be displayed here. Use the url to get more." [S2.11] contact_companies/tags.
+EMBEDDED_LIMIT = 10
+_NULL_FIELDS = (
+    "last_replied_at",
+    "last_contacted_at",
+    "last_email_opened_at",
+    "last_email_clicked_at",
+)
+_BROWSER_FIELDS = ("browser", "browser_version", "browser_language", "os")
+_DEVICE_FIELDS = tuple(
+    f"{platform}_{name}"
+    for platform in ("android", "ios")
+    for name in ("app_name", "app_version", "device", "os_version", "sdk_version", "last_seen_at")
+)
+_UTM_FIELDS = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_term", "referrer")
+
+
+def _addressable(
+    contact_id: str, kind: str, ids: list[str], total: int, url_prefix: str
+) -> dict[str, Any]:
+    return {
+        "type": "list",
+        "data": [{"type": kind, "id": i, "url": f"{url_prefix}/{i}"} for i in ids],
+        "url": f"/contacts/{contact_id}/{url_prefix.strip('/')}",
+        "total_count": total,
+        "has_more": total > len(ids),
+    }
+
+
+def _companies(ctx: Context, contact_id: str) -> dict[str, Any]:
+    ids = [
+        row[0]
+        for row in ctx.db.execute(
+            "SELECT company_id FROM contact_companies WHERE contact_id = ?"
+            " ORDER BY created_at, rowid LIMIT ?",
+            [contact_id, EMBEDDED_LIMIT],
+        )
+    ]
+    (total,) = ctx.db.execute(
+        "SELECT count(*) FROM contact_companies WHERE contact_id = ?", [contact_id]
+    ).fetchone()
+    return _addressable(contact_id, "company", ids, total, "/companies")
+
+
+def _tags(ctx: Context, contact_id: str) -> dict[str, Any]:
+    ids = [
+        str(row[0])
+        for row in ctx.db.execute(
+            "SELECT tag_id FROM contact_tags WHERE contact_id = ?"
+            " ORDER BY applied_at, rowid LIMIT ?",
+            [contact_id, EMBEDDED_LIMIT],
+        )
+    ]
+    (total,) = ctx.db.execute(
+        "SELECT count(*) FROM contact_tags WHERE contact_id = ?", [contact_id]
+    ).fetchone()
+    return _addressable(contact_id, "tag", ids, total, "/tags")
+
+
+def _empty_list(contact_id: str, sub_path: str) -> dict[str, Any]:
+    return {
+        "type": "list",
+        "data": [],
+        "url": f"/contacts/{contact_id}/{sub_path}",
+        "total_count": 0,
+        "has_more": False,
+    }
+
+
+def shape(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
+    """The full contact object for a stored row (as `records.require` returns it)."""
+    contact_id = row["id"]
+    email = row["email"] or ""
+    shaped: dict[str, Any] = {
+        "type": "contact",
+        "id": contact_id,
+        "workspace_id": ctx.workspace.id,
+        "external_id": row["external_id"],
+        "role": row["role"],
+        # Intercom's schema types email as a non-null string; contacts without one show "".
+        "email": email,
+        "email_domain": email.rpartition("@")[2] if "@" in email else "",
+        "phone": row["phone"],
+        # Intercom normalises to E.164; the emulator keeps what was sent (no phone library).
+        "formatted_phone": row["phone"],
+        "name": row["name"],
+        "avatar": {"type": "avatar", "image_url": row["avatar"]} if row["avatar"] else None,
+        "owner_id": row["owner_id"],
+        "social_profiles": {"type": "list", "data": []},
+        "has_hard_bounced": False,
+        "marked_email_as_spam": False,
+        "unsubscribed_from_emails": bool(row["unsubscribed_from_emails"]),
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "signed_up_at": row["signed_up_at"],
+        "last_seen_at": row["last_seen_at"],
+        **dict.fromkeys(_NULL_FIELDS),
+        "language_override": row["language_override"],
+        **dict.fromkeys(_BROWSER_FIELDS),
+        "location": {
+            "type": "location",
+            "country": None,
+            "region": None,
+            "city": None,
+            "country_code": None,
+            "continent_code": None,
+        },
+        **dict.fromkeys(_DEVICE_FIELDS),
+        "custom_attributes": json.loads(row["custom_attributes"] or "{}"),
+        "tags": _tags(ctx, contact_id),
+        "notes": _empty_list(contact_id, "notes"),
+        "companies": _companies(ctx, contact_id),
+        "opted_out_subscription_types": _empty_list(contact_id, "subscriptions"),
+        "opted_in_subscription_types": _empty_list(contact_id, "subscriptions"),
+        **dict.fromkeys(_UTM_FIELDS),
+    }
+    return shaped
