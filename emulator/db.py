@@ -97,9 +97,14 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # Not executescript(): it commits first, which would end migrate()'s transaction early.
-    for statement in script.split(";"):
-        if statement.strip():
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
             db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {statement!r}")
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
@@ -113,6 +118,8 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             admin_name TEXT NOT NULL,
             admin_email TEXT NOT NULL,
             settings TEXT NOT NULL DEFAULT '{}',
+            clock_frozen_at REAL,           -- the emulator's clock, per workspace (control API)
+            clock_offset REAL NOT NULL DEFAULT 0,
             created_at INTEGER NOT NULL
         );
         CREATE TABLE tokens (
@@ -169,6 +176,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         );
         CREATE UNIQUE INDEX companies_ws_company_id ON companies(workspace_id, company_id);
         CREATE INDEX companies_ws_name ON companies(workspace_id, name);
+        CREATE INDEX companies_ws_last_request ON companies(workspace_id, last_request_at);
 
         CREATE TABLE contact_companies (
             contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
@@ -184,7 +192,8 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             name TEXT NOT NULL,
             created_at INTEGER NOT NULL
         );
-        CREATE UNIQUE INDEX tags_ws_name ON tags(workspace_id, name);
+        -- Tag names are case insensitive [S2.11 create_or_update_tag_request].
+        CREATE UNIQUE INDEX tags_ws_name ON tags(workspace_id, name COLLATE NOCASE);
         CREATE TABLE contact_tags (
             contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
             tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
@@ -234,6 +243,46 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         );
         CREATE UNIQUE INDEX events_dedupe ON events(contact_id, event_name, created_at);
         CREATE INDEX events_ws_name ON events(workspace_id, event_name);
+        -- A contact's events newest first (GET /events lists them in that order).
+        CREATE INDEX events_contact_time ON events(contact_id, created_at, seq);
+
+        CREATE TABLE journal (
+            seq INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            request_id TEXT NOT NULL,
+            at REAL NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            query TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            request_body TEXT,
+            response_body TEXT,
+            error_code TEXT,
+            error_message TEXT,
+            warnings TEXT NOT NULL DEFAULT '[]',
+            fault_id INTEGER,
+            latency_ms REAL NOT NULL
+        );
+        CREATE INDEX journal_ws_seq ON journal(workspace_id, seq);
+
+        CREATE TABLE faults (
+            id INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            method TEXT,                     -- NULL matches any method
+            path TEXT,                       -- exact path or a glob (/contacts/*); NULL: any
+            operation_id TEXT,
+            status INTEGER,
+            body TEXT,
+            latency_ms INTEGER NOT NULL DEFAULT 0,
+            drop_connection INTEGER NOT NULL DEFAULT 0,
+            remaining INTEGER,               -- NULL: unlimited
+            probability REAL,
+            seed INTEGER,
+            hits INTEGER NOT NULL DEFAULT 0,
+            seen INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX faults_ws ON faults(workspace_id);
 
         CREATE TABLE rate_windows (
             key TEXT PRIMARY KEY,            -- 'app:<token>' or 'workspace:<id>'
