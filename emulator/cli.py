@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from emulator import server
+from emulator import control_client, server
 from emulator.config import ConfigError, build
 from emulator.limits import DEFAULT_SETTINGS
 
@@ -155,3 +157,129 @@ def serve(
         sys.stdout.flush()
 
     server.run(config, sock, workers, on_ready=announce)
+
+
+# --- commands that talk to a running emulator's control API -------------------------------------
+
+
+def control_options(command: Any) -> Any:
+    """`--url`, `--token` and `--admin-token`, shared by the control commands."""
+    options = [
+        click.option(
+            "--url",
+            default=control_client.DEFAULT_URL,
+            show_default=True,
+            envvar="EMULATOR_URL",
+            help="The running emulator (env EMULATOR_URL).",
+        ),
+        click.option(
+            "--token",
+            required=True,
+            envvar="INTERCOM_TOKEN",
+            help="Bearer token whose workspace to act on (env INTERCOM_TOKEN).",
+        ),
+        click.option(
+            "--admin-token",
+            envvar="EMULATOR_ADMIN_TOKEN",
+            help="The server's admin token, if it has one (env EMULATOR_ADMIN_TOKEN).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _client(url: str, token: str, admin_token: str | None) -> control_client.ControlClient:
+    return control_client.ControlClient(url, token, admin_token)
+
+
+def _run(action: Any) -> Any:
+    try:
+        return action()
+    except control_client.ControlError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--all", "every", is_flag=True, help="Reset every workspace on the server.")
+@control_options
+def reset(every: bool, url: str, token: str, admin_token: str | None) -> None:
+    """Forget a workspace's data: contacts, companies, events, tags, data attributes, journal
+    and fault rules. Its settings and tokens stay."""
+    result = _run(lambda: _client(url, token, admin_token).reset(every))
+    target = "every workspace" if result["reset"] == "all" else f"workspace {result['reset']}"
+    click.echo(f"Reset {target}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@control_options
+def seed(file: str, url: str, token: str, admin_token: str | None) -> None:
+    """Load FILE (JSON, or YAML when it ends in .yaml/.yml; '-' reads YAML from stdin) into a
+    workspace: its lists data_attributes, companies, contacts, tags, event_names and events
+    hold what the matching create endpoints take. All of it is applied, or none of it."""
+    with click.open_file(file, "rb") as handle:
+        document = handle.read()
+    is_yaml = file == "-" or Path(file).suffix.lower() in (".yaml", ".yml")
+    content_type = "application/yaml" if is_yaml else "application/json"
+    result = _run(lambda: _client(url, token, admin_token).seed(document, content_type))
+    counts = ", ".join(f"{name} {count}" for name, count in result["created"].items())
+    click.echo(f"Seeded: {counts or 'nothing'}.")
+    for warning in result.get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command()
+@click.option("--method", help="Only this HTTP method (GET, POST, …).")
+@click.option("--path", help="Only this path, exact or a glob: /contacts/*.")
+@click.option("--status", help="Only this status (422) or class of status (4xx).")
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(min=1), help="Newest N."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON, newest first.")
+@control_options
+def journal(
+    method: str | None,
+    path: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+    url: str,
+    token: str,
+    admin_token: str | None,
+) -> None:
+    """Show the workspace's recent API requests and the emulator's verdict on each."""
+    filters = {"method": method, "path": path, "status": status, "limit": limit}
+    entries = _run(lambda: _client(url, token, admin_token).journal(filters))
+    if as_json:
+        click.echo(json.dumps(entries, indent=2))
+    elif not entries:
+        click.echo("No requests in the journal.")
+    else:
+        click.echo(journal_table(list(reversed(entries))))
+
+
+def journal_table(entries: list[dict[str, Any]]) -> str:
+    """Entries as an aligned table, one line each, the way they happened."""
+    rows = [("ID", "TIME", "METHOD", "PATH", "STATUS", "VERDICT", "DETAIL")]
+    for entry in entries:
+        detail = [f"{e['code']}: {e['message']}" for e in [entry.get("error")] if e]
+        detail += [f"warning: {warning}" for warning in entry.get("warnings") or []]
+        moment = datetime.fromtimestamp(entry["at"]).strftime("%H:%M:%S")
+        rows.append(
+            (
+                str(entry["id"]),
+                moment,
+                entry["method"],
+                entry["path"],
+                str(entry["status"]),
+                entry["verdict"],
+                "; ".join(detail),
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
+        + ("  " + row[-1] if row[-1] else "")
+        for row in rows
+    )

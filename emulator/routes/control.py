@@ -19,7 +19,7 @@ from emulator import versions
 from emulator.app import bearer_token, runtime
 from emulator.errors import Forbidden
 from emulator.routes.parsing import json_body, ok, query
-from emulator.store import clock, faults, journal, settings, workspaces
+from emulator.store import clock, faults, journal, seed, settings, workspaces
 from emulator.store.context import Context
 
 blueprint = Blueprint("control", __name__, url_prefix="/_emulator")
@@ -81,6 +81,13 @@ def reset():  # type: ignore[no-untyped-def]
     with workspace_context() as ctx:
         workspaces.clear(ctx.db, None if every else ctx.workspace.id)
         return ok({"reset": "all" if every else ctx.workspace.id})
+
+
+@blueprint.post("/seed")
+def seed_workspace():  # type: ignore[no-untyped-def]
+    document = seed.read_document(request.get_data(cache=True), request.mimetype or "")
+    with workspace_context() as ctx:
+        return ok(seed.apply(ctx, document))
 
 
 @blueprint.get("/journal")

@@ -1,0 +1,69 @@
+"""A small client of the emulator's control API, for the `emulator` commands that talk to a
+running server (`reset`, `seed`, `journal`). Every failure becomes one `ControlError` whose
+message is a sentence a person can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+class ControlError(Exception):
+    """The emulator could not be reached, or refused a control request."""
+
+
+def describe_refusal(response: requests.Response) -> str:
+    """`400 parameter_invalid: contacts[1]: email must be a string` from an error answer."""
+    try:
+        errors = response.json().get("errors") or []
+        detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)
+    except (ValueError, AttributeError):
+        detail = response.text.strip()[:200]
+    return f"{response.status_code} {detail}".strip()
+
+
+class ControlClient:
+    """The control API of the emulator at `url`, speaking for the workspace of `token`."""
+
+    def __init__(
+        self, url: str, token: str, admin_token: str | None = None, timeout: float = 30.0
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        if admin_token:
+            self.session.headers["X-Emulator-Admin-Token"] = admin_token
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`method /_emulator/<path>`; its JSON answer, or ControlError saying what went wrong."""
+        target = f"{self.url}/_emulator/{path}"
+        try:
+            response = self.session.request(method, target, timeout=self.timeout, **kwargs)
+        except requests.ConnectionError as exc:
+            raise ControlError(
+                f"cannot reach the emulator at {self.url} (is `emulator serve` running?)"
+            ) from exc
+        except requests.RequestException as exc:
+            raise ControlError(f"{method} {target} failed: {exc}") from exc
+        if response.status_code >= 400:
+            raise ControlError(f"{method} /_emulator/{path}: {describe_refusal(response)}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ControlError(f"{target} did not answer JSON: is it an emulator?") from exc
+
+    def reset(self, every: bool = False) -> dict[str, Any]:
+        return self.call("POST", "reset", params={"all": "true"} if every else None)  # type: ignore[no-any-return]
+
+    def seed(self, document: bytes, content_type: str) -> dict[str, Any]:
+        headers = {"Content-Type": content_type}
+        return self.call("POST", "seed", data=document, headers=headers)  # type: ignore[no-any-return]
+
+    def journal(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Journal entries, newest first."""
+        params = {key: value for key, value in filters.items() if value is not None}
+        return self.call("GET", "journal", params=params)["data"]  # type: ignore[no-any-return]

@@ -1,0 +1,118 @@
+"""The inspector: a web page at `/_emulator/` that shows what a workspace holds and every API
+request it made, with the emulator's verdict, refreshing itself while it is open.
+
+It is a local tool, so it needs no bearer token: the page picks a workspace by id
+(`?workspace=`), else the bearer token's, else the one used last. When the server has an admin
+token, the page needs it once as `?admin_token=` (or the `X-Emulator-Admin-Token` header); a
+cookie keeps it for the rest of the visit. Its one action, archiving or unarchiving an event
+name, is an HTML form that posts here and redirects back to the page.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from emulator import db as database
+from emulator.app import bearer_token, runtime
+from emulator.errors import IntercomError, NotFound
+from emulator.routes.parsing import query
+from emulator.store import inspector
+
+blueprint = Blueprint("inspector", __name__, url_prefix="/_emulator")
+COOKIE = "emulator_admin_token"
+
+
+@blueprint.before_request
+def require_admin_token() -> Any:
+    expected = runtime().admin_token
+    if expected is None:
+        return None
+    from_query = request.args.get("admin_token")
+    given = (
+        from_query
+        or request.cookies.get(COOKIE)
+        or request.headers.get("X-Emulator-Admin-Token", "")
+    )
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return render_template("inspector/locked.html"), 403
+    if from_query is None:
+        return None
+    # Keep the token in a cookie and out of the address bar (and the browser's history).
+    rest = {key: value for key, value in query().items() if key != "admin_token"}
+    response = redirect(f"{request.path}?{urlencode(rest)}" if rest else request.path, code=303)
+    response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", path="/_emulator")
+    return response
+
+
+@blueprint.after_request
+def never_cache(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/")
+def page():  # type: ignore[no-untyped-def]
+    args = query()
+    db = database.connect(runtime().db_path)
+    workspace = inspector.choose_workspace(db, args.get("workspace"), bearer_token())
+    search, refused_only = args.get("q", "").strip(), args.get("journal") == "refused"
+    view = None
+    if workspace is not None:
+        view = inspector.page(inspector.context_for(db, workspace), search, refused_only)
+    return render_template(
+        "inspector/page.html",
+        view=view,
+        workspaces=inspector.workspace_list(db),
+        asked_for=args.get("workspace"),
+        search=search,
+        refused_only=refused_only,
+        notice=args.get("notice"),
+    )
+
+
+@blueprint.post("/inspector/event_names/<path:name>/archive")
+def archive_event_name(name: str):  # type: ignore[no-untyped-def]
+    return _set_event_name_archived(name, archived=True)
+
+
+@blueprint.post("/inspector/event_names/<path:name>/unarchive")
+def unarchive_event_name(name: str):  # type: ignore[no-untyped-def]
+    return _set_event_name_archived(name, archived=False)
+
+
+def _set_event_name_archived(name: str, archived: bool) -> Response:
+    """Change the name, then go back to the page, with the reason when it was refused."""
+    db = database.connect(runtime().db_path)
+    workspace = inspector.workspace_by_id(db, request.form.get("workspace", ""))
+    if workspace is None:
+        raise NotFound("No such workspace")
+    back: dict[str, str] = {"workspace": workspace.id}
+    try:
+        with database.write_transaction(db):
+            ctx = inspector.context_for(db, workspace)
+            inspector.set_event_name_archived(ctx, name, archived)
+    except IntercomError as error:
+        back["notice"] = error.message
+    if request.form.get("q"):
+        back["q"] = request.form["q"]
+    return redirect(url_for(".page", **back) + "#event-names", code=303)
+
+
+@blueprint.app_template_filter("when")
+def when(timestamp: float | None, clock_only: bool = False) -> str:
+    """A unix time in the server's local time (the emulator runs where its user is)."""
+    if timestamp is None:
+        return "—"
+    moment = datetime.fromtimestamp(timestamp)
+    return moment.strftime("%H:%M:%S" if clock_only else "%Y-%m-%d %H:%M:%S")
+
+
+@blueprint.app_template_filter("pretty")
+def pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)

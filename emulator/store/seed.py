@@ -1,0 +1,180 @@
+"""Seeding: a workspace's starting data in one document, applied all at once or not at all.
+
+A seed document (JSON or YAML) holds lists named after what they create. Each item is the body
+the matching create operation takes, so a seed reads like the requests it replaces:
+
+- `data_attributes`: `POST /data_attributes` bodies (first: contacts and companies need them),
+- `companies`: `POST /companies` bodies,
+- `contacts`: `POST /contacts` bodies,
+- `tags`: `POST /tags` bodies; a `users` item may name a contact by `email` or `external_id`
+  as well as by `id`, since a seed cannot know the ids its contacts will get,
+- `event_names`: names, or `{"name", "archived"}` (an archived name takes no slot),
+- `events`: `POST /events` bodies, about the seeded contacts.
+
+The caller runs `apply` inside one transaction: the first invalid item raises, naming its list
+and index, and the caller's rollback leaves the workspace as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from emulator.errors import BadRequest, IntercomError, ParameterInvalid, UnsupportedMediaType
+from emulator.store import companies, contacts, data_attributes, event_names, events, tags
+from emulator.store.context import Context
+
+# The order items are applied in: what a later list refers to exists by then.
+LISTS = ("data_attributes", "companies", "contacts", "tags", "event_names", "events")
+JSON_TYPES = ("application/json",)
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
+class SeedItemInvalid(IntercomError):
+    """An item of the seed was refused. The status is 400 whatever the item's own error was
+    (a 409 duplicate or a 422 event-name cap included): the seed as a whole is the bad request.
+    The code stays the item's own, and `field` says where it is (`contacts[3].email`)."""
+
+    def __init__(self, where: str, error: IntercomError) -> None:
+        field = f"{where}.{error.field}" if error.field else where
+        super().__init__(f"{where}: {error.message}", field=field, code=error.code, status=400)
+
+
+def read_document(raw: bytes, mimetype: str) -> dict[str, Any]:
+    """The seed document in a request body: JSON, or YAML when the content type says so."""
+    if not raw.strip():
+        return {}
+    if mimetype not in JSON_TYPES + YAML_TYPES and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(
+            "A seed must be JSON (application/json) or YAML (application/yaml)"
+        )
+    try:
+        text = raw.decode("utf-8")
+        document = yaml.safe_load(text) if mimetype in YAML_TYPES else json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ParameterInvalid("The seed is not valid UTF-8") from exc
+    except (ValueError, yaml.YAMLError) as exc:
+        kind = "YAML" if mimetype in YAML_TYPES else "JSON"
+        raise ParameterInvalid(f"The seed is not valid {kind}: {exc}") from exc
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ParameterInvalid("A seed must be an object of lists (contacts, companies, …)")
+    return document
+
+
+def apply(ctx: Context, document: dict[str, Any]) -> dict[str, Any]:
+    """Create everything the document lists; returns how many of each and their ids."""
+    for key in document:
+        if key not in LISTS:
+            raise BadRequest(f"bad '{key}' parameter; a seed holds {', '.join(LISTS)}", field=key)
+    created: dict[str, int] = {}
+    ids: dict[str, list[Any]] = {}
+    for name in LISTS:
+        items = document.get(name)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise ParameterInvalid(f"{name} must be a list", field=name)
+        ids[name] = [_create_one(ctx, name, index, item) for index, item in enumerate(items)]
+        created[name] = len(items)
+    ids.pop("events", None)
+    result: dict[str, Any] = {"created": created, "ids": ids}
+    if ctx.warnings:  # what was changed or dropped without refusing (e.g. metadata keys)
+        result["warnings"] = list(ctx.warnings)
+    return result
+
+
+def _create_one(ctx: Context, name: str, index: int, item: Any) -> Any:
+    where = f"{name}[{index}]"
+    try:
+        if name != "event_names" and not isinstance(item, dict):
+            raise ParameterInvalid("must be an object")
+        return _CREATORS[name](ctx, item)
+    except SeedItemInvalid:
+        raise
+    except IntercomError as error:
+        raise SeedItemInvalid(where, error) from error
+
+
+def _data_attribute(ctx: Context, body: dict[str, Any]) -> int:
+    return int(data_attributes.create(ctx, body)["id"])
+
+
+def _company(ctx: Context, body: dict[str, Any]) -> str:
+    return str(companies.upsert(ctx, body)["id"])
+
+
+def _contact(ctx: Context, body: dict[str, Any]) -> str:
+    return str(contacts.create(ctx, body)["id"])
+
+
+def _tag(ctx: Context, body: dict[str, Any]) -> str:
+    if isinstance(body.get("users"), list):
+        body = {
+            **body,
+            "users": [_contact_ref(ctx, user, i) for i, user in enumerate(body["users"])],
+        }
+    return str(tags.create_or_apply(ctx, body)["id"])
+
+
+def _contact_ref(ctx: Context, user: Any, index: int) -> Any:
+    """A `users` item naming its contact by email or external_id, turned into `{"id"}`."""
+    if not isinstance(user, dict) or user.get("id") is not None:
+        return user
+    for key, lookup in (("external_id", "user_id"), ("email", "email")):
+        value = user.get(key)
+        if isinstance(value, str) and value:
+            found = events.find_user(ctx, lookup, value)
+            if found is None:
+                raise ParameterInvalid(
+                    f"no contact with {key} '{value}'", field=f"users[{index}].{key}"
+                )
+            rest = {k: v for k, v in user.items() if k not in ("external_id", "email")}
+            return {**rest, "id": found.id}
+    return user
+
+
+def _event_name(ctx: Context, item: Any) -> str:
+    if isinstance(item, str):
+        item = {"name": item}
+    if not isinstance(item, dict) or set(item) - {"name", "archived"}:
+        raise ParameterInvalid("must be a name or an object with name and archived")
+    name, archived = item.get("name"), item.get("archived", False)
+    if not isinstance(name, str) or not name.strip():
+        raise ParameterInvalid("name must be a non-empty string", field="name")
+    if not isinstance(archived, bool):
+        raise ParameterInvalid("archived must be a boolean", field="archived")
+    normalised = event_names.normalise(name)
+    if archived:
+        _add_archived_name(ctx, normalised)
+    else:
+        event_names.admit(ctx, normalised)
+    return normalised
+
+
+def _add_archived_name(ctx: Context, name: str) -> None:
+    """An archived name, known but holding no slot, so no room check applies."""
+    ctx.db.execute(
+        "INSERT OR IGNORE INTO event_names (workspace_id, name, archived, created_at)"
+        " VALUES (?, ?, 1, ?)",
+        [ctx.workspace.id, name, ctx.now],
+    )
+    event_names.archive(ctx, name)
+
+
+def _event(ctx: Context, body: dict[str, Any]) -> None:
+    events.create(ctx, body)  # events have no id in Intercom's API: only counted
+
+
+_CREATORS: dict[str, Callable[[Context, Any], Any]] = {
+    "data_attributes": _data_attribute,
+    "companies": _company,
+    "contacts": _contact,
+    "tags": _tag,
+    "event_names": _event_name,
+    "events": _event,
+}
