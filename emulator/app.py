@@ -128,6 +128,7 @@ def _begin() -> None:
     version = versions.resolve(
         request.headers.get("Intercom-Version"), workspace.settings["default_version"]
     )
+    versions.check_path(version, request.path)  # /users is 1.x only, /contacts 2.x only
     db.conn.execute("BEGIN IMMEDIATE")
     if token is not None:  # the Messenger is not the REST API: no rate limit [DOC-RL]
         g.quota = ratelimit.admit(db, workspace, token, now)

@@ -12,6 +12,12 @@ from emulator.errors import VersionInvalid
 KNOWN = tuple(f"1.{minor}" for minor in range(5)) + tuple(f"2.{minor}" for minor in range(17))
 DEFAULT = "2.11"
 LEGACY = "1.4"
+LEGACY_FAMILY = "1"  # the Users API (`/users`)
+CURRENT_FAMILY = "2"  # the Contacts API (`/contacts`)
+# Resources only one family serves, by the first segment of their path; every other resource
+# answers in both. 1.x also had a `/contacts` API (for leads) unlike 2.x's: the emulator does
+# not emulate it, so `/contacts` under 1.x is refused like `/users` under 2.x (its choice).
+_FAMILY_OF_RESOURCE = {"users": LEGACY_FAMILY, "contacts": CURRENT_FAMILY}
 
 
 def resolve(header: str | None, default: str = DEFAULT) -> str:
@@ -27,6 +33,20 @@ def resolve(header: str | None, default: str = DEFAULT) -> str:
 def is_legacy(version: str) -> bool:
     """True for the 1.x family (the Users API); False for 2.x (the Contacts API)."""
     return version.startswith("1.")
+
+
+def require(version: str, family: str) -> None:
+    """Refuse a resource of the other family as Intercom does: 400 `intercom_version_invalid`
+    "Requested resource is not available in current API version." [S2.16]."""
+    if not version.startswith(f"{family}."):
+        raise VersionInvalid()
+
+
+def check_path(version: str, path: str) -> None:
+    """`require` the family that serves `path`, when only one does."""
+    family = _FAMILY_OF_RESOURCE.get(path.strip("/").split("/", 1)[0])
+    if family is not None:
+        require(version, family)
 
 
 def at_least(version: str, minimum: str) -> bool:

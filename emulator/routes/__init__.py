@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from emulator import openapi
     from emulator.routes import (
         admins,
         companies,
@@ -13,8 +14,24 @@ def register(app: Flask) -> None:
         control,
         data_attributes,
         events,
+        inspector,
+        messenger,
         tags,
+        users,
     )
 
-    for module in (admins, contacts, companies, events, data_attributes, tags, control):
+    for module in (
+        admins,
+        contacts,
+        companies,
+        events,
+        data_attributes,
+        tags,
+        users,
+        messenger,
+        control,
+        inspector,
+        openapi,
+    ):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(events.control_blueprint)

@@ -7,11 +7,21 @@ most `string_limit` characters [DOC-1.4-USER]. Every refusal names the attribute
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any
 
 from emulator.errors import ParameterInvalid
 from emulator.store import data_attributes
 from emulator.store.context import Context
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _matches(value: Any, data_type: str) -> bool:
@@ -22,8 +32,9 @@ def _matches(value: Any, data_type: str) -> bool:
     if isinstance(value, float):
         return data_type == "float"
     if isinstance(value, str):
-        # Dates may be sent as ISO 8601 strings as well as unix timestamps.
-        return data_type in ("string", "date", "datetime")
+        # Dates may be sent as ISO 8601 text as well as unix timestamps; other text is no date
+        # (search could never compare it).
+        return data_type == "string" or (data_type in ("date", "datetime") and _is_iso_date(value))
     return False
 
 
@@ -38,6 +49,9 @@ def check_value(ctx: Context, name: str, value: Any, data_type: str | None) -> N
         )
     if value is None:
         return
+    if isinstance(value, float) and not math.isfinite(value):
+        # Python's JSON reader takes NaN and Infinity; JSON (and SQLite's JSON) has neither.
+        raise ParameterInvalid(f"Custom attribute '{name}' must be a finite number", field=field)
     limit = ctx.setting("string_limit")
     if isinstance(value, str) and len(value) > limit:
         raise ParameterInvalid(

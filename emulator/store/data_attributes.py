@@ -123,7 +123,7 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if data_type not in DATA_TYPES:
         raise ParameterInvalid("Data Type isn't an option", field="data_type")
     _check_name(ctx, name, model)
-    _check_room(ctx)
+    _check_room(ctx, name)
     options = _options(body.get("options"), data_type)
     description = validation.typed(body, "description", str)
     writable = validation.typed(body, "messenger_writable", bool)
@@ -167,7 +167,7 @@ def _check_name(ctx: Context, name: str, model: str) -> None:
         )
 
 
-def _check_room(ctx: Context) -> None:
+def _check_room(ctx: Context, name: str) -> None:
     limit = ctx.setting("custom_attribute_limit")
     (count,) = ctx.db.execute(
         "SELECT count(*) FROM data_attributes WHERE workspace_id = ? AND archived = 0",
@@ -176,10 +176,11 @@ def _check_room(ctx: Context) -> None:
     if count >= limit:
         # Code as Intercom's Ruby SDK knows it; status and message are the emulator's choice.
         raise IntercomError(
-            f"You have reached the limit of {limit} custom data attributes. Archive unused"
-            " attributes to make room.",
+            f"Cannot create '{name}': you have reached the limit of {limit} custom data"
+            " attributes. Archive unused attributes to make room.",
             status=400,
             code="custom_data_limit_reached",
+            field="name",
         )
 
 
@@ -206,7 +207,7 @@ def update(ctx: Context, attr_id: str, body: dict[str, Any]) -> dict[str, Any]:
     writable = validation.typed(body, "messenger_writable", bool)
     options = _options(body["options"], row[3]) if "options" in body else None
     if archived is False and row[7]:
-        _check_room(ctx)
+        _check_room(ctx, row[2])
     ctx.db.execute(
         "UPDATE data_attributes SET archived = coalesce(?, archived),"
         " description = coalesce(?, description), options = coalesce(?, options),"
