@@ -29,7 +29,8 @@ def state(workspace: Workspace) -> dict[str, Any]:
 
 
 def change(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    """`{"freeze": bool, "at": unix seconds, "advance": seconds}`, all optional; `reset` real time."""
+    """Apply `{"freeze": bool, "at": unix seconds, "advance": seconds, "reset": bool}`, each
+    optional; `reset` returns to real time first."""
     validation.known_keys(body, ("freeze", "at", "advance", "reset"))
     ws = ctx.workspace
     if body.get("reset"):

@@ -194,7 +194,8 @@ def _options(raw: Any, data_type: str) -> str | None:
         raise ParameterInvalid(
             "A list attribute needs at least two string options", field="options"
         )
-    return json.dumps([{"type": "option", "value": value} for value in values])
+    # Intercom's data_attribute object lists its options as plain strings [S2.11], [S2.16].
+    return json.dumps(values)
 
 
 def update(ctx: Context, attr_id: str, body: dict[str, Any]) -> dict[str, Any]:

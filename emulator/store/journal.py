@@ -140,6 +140,6 @@ def _integer(raw: str, field: str) -> int:
         value = int(raw)
     except ValueError as exc:
         raise ParameterInvalid(f"{field} must be an integer", field=field) from exc
-    if value < 0:
-        raise ParameterInvalid(f"{field} must not be negative", field=field)
+    if not 0 <= value < 2**63:  # SQLite's integers end at 2**63 - 1
+        raise ParameterInvalid(f"{field} must be between 0 and 2**63 - 1", field=field)
     return value

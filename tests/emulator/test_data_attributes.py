@@ -73,3 +73,16 @@ def test_update_unknown_attribute_is_404(client):
     response = client.put("/data_attributes/999999", json={"archived": True})
     assert response.status_code == 404
     assert response.get_json()["errors"][0]["code"] == "field_not_found"
+
+
+def test_list_attribute_options_are_strings(client):
+    created = create(client, "tier", options=[{"value": "gold"}, {"value": "silver"}]).get_json()
+    assert created["options"] == ["gold", "silver"]
+    one = create(client, "size_band", options=[{"value": "1-10"}])
+    assert one.status_code == 400 and one.get_json()["errors"][0]["field"] == "options"
+
+
+def test_journal_since_past_sqlite_integers_is_400(client):
+    response = client.get(f"/_emulator/journal?since={2**70}")
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["field"] == "since"

@@ -1,0 +1,159 @@
+"""The emulator's OpenAPI description: read from `openapi/`, merged, and served at
+`GET /openapi.json`.
+
+The description lives at the repository root (`openapi/intercom.yaml`: Intercom's surface;
+`openapi/emulator.yaml`: the control API), beside this package rather than inside it, because it
+is a document people read and other tools (schemathesis, the contract tests) load directly. The
+project is installed editable (`pip install -e .`, as the Makefile does), so the files are found
+relative to this module. A copy installed without them still runs; `/openapi.json` then answers
+404 and says why.
+
+`emulator.yaml` refers to shared schemas as `./intercom.yaml#/components/...`; merging turns
+those into local references, so the served document stands alone. Operations marked
+`x-emulator-status: planned` are described but not served yet: `/openapi.json` leaves them (and
+links to them) out unless asked `?planned=true`, so a tool pointed at it tests only what answers.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, current_app
+from flask.blueprints import BlueprintSetupState
+
+from emulator.errors import NotFound
+from emulator.routes.parsing import query
+
+log = logging.getLogger("emulator")
+
+DESCRIPTION_DIR = Path(__file__).resolve().parents[1] / "openapi"
+SURFACE_FILE = "intercom.yaml"
+CONTROL_FILE = "emulator.yaml"
+STATUS_KEY = "x-emulator-status"
+PLANNED = "planned"
+METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+blueprint = Blueprint("openapi", __name__)
+
+
+def read(path: Path) -> dict[str, Any]:
+    """One YAML file of the description."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.load(handle, Loader=loader)
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not an OpenAPI document")
+    return document
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every operation as (METHOD, path template, operation object)."""
+    for path, item in document.get("paths", {}).items():
+        for method in METHODS:
+            if method in item:
+                yield method.upper(), path, item[method]
+
+
+def is_planned(operation: dict[str, Any]) -> bool:
+    return operation.get(STATUS_KEY) == PLANNED
+
+
+def _localise_refs(node: Any, prefix: str) -> Any:
+    """`./intercom.yaml#/x` and `intercom.yaml#/x` become `#/x`."""
+    if isinstance(node, list):
+        return [_localise_refs(item, prefix) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _localise_refs(value, prefix) for key, value in node.items()}
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.removeprefix("./").startswith(prefix + "#"):
+        out["$ref"] = ref[ref.index("#") :]
+    return out
+
+
+def merge(surface: dict[str, Any], control: dict[str, Any]) -> dict[str, Any]:
+    """One document: Intercom's surface, plus the control API's paths, tags and components.
+
+    A path or a component defined twice (differently) is an error, not a silent override.
+    """
+    control = _localise_refs(control, SURFACE_FILE)
+    merged = copy.deepcopy(surface)
+    merged["tags"] = [*merged.get("tags", []), *control.get("tags", [])]
+    for path, item in control.get("paths", {}).items():
+        if path in merged["paths"]:
+            raise ValueError(f"{path} is described in both {SURFACE_FILE} and {CONTROL_FILE}")
+        for method in METHODS:
+            if method in item:
+                item[method].setdefault("security", control.get("security", []))
+        merged["paths"][path] = item
+    components = merged.setdefault("components", {})
+    for section, entries in control.get("components", {}).items():
+        target = components.setdefault(section, {})
+        for name, value in entries.items():
+            if name in target and target[name] != value:
+                raise ValueError(f"components.{section}.{name} differs between the two files")
+            target[name] = value
+    return merged
+
+
+def without_planned(document: dict[str, Any]) -> dict[str, Any]:
+    """The document less its planned operations, the links to them and tags left unused."""
+    served = copy.deepcopy(document)
+    for path, item in list(served["paths"].items()):
+        for method in METHODS:
+            if method in item and is_planned(item[method]):
+                del item[method]
+        if not any(method in item for method in METHODS):
+            del served["paths"][path]
+    kept = {operation.get("operationId") for _, _, operation in operations(served)}
+    used_tags: set[str] = set()
+    for _, _, operation in operations(served):
+        used_tags.update(operation.get("tags", []))
+        for response in operation.get("responses", {}).values():
+            links = response.get("links", {})
+            for name in [name for name, link in links.items() if link["operationId"] not in kept]:
+                del links[name]
+    served["tags"] = [tag for tag in served.get("tags", []) if tag["name"] in used_tags]
+    return served
+
+
+@functools.cache
+def load(directory: Path = DESCRIPTION_DIR) -> dict[str, Any]:
+    """The whole description, planned operations included (read once per process)."""
+    return merge(read(directory / SURFACE_FILE), read(directory / CONTROL_FILE))
+
+
+@functools.cache
+def _served_json(directory: Path, include_planned: bool) -> bytes:
+    document = load(directory)
+    if not include_planned:
+        document = without_planned(document)
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+@blueprint.record_once
+def _load_at_start_up(state: BlueprintSetupState) -> None:
+    """Read the description when the app is built, so a broken file shows at start-up."""
+    directory: Path | None = DESCRIPTION_DIR
+    try:
+        _served_json(DESCRIPTION_DIR, False)
+    except FileNotFoundError as exc:
+        log.warning("no OpenAPI description at %s: /openapi.json will answer 404", exc.filename)
+        directory = None
+    state.app.extensions["openapi_dir"] = directory
+
+
+@blueprint.get("/openapi.json")
+def description():  # type: ignore[no-untyped-def]
+    directory = current_app.extensions.get("openapi_dir")
+    if directory is None:
+        raise NotFound("The OpenAPI description (openapi/) is not installed with this emulator")
+    include_planned = query().get("planned", "false").lower() == "true"
+    return Response(_served_json(directory, include_planned), mimetype="application/json")
