@@ -1,4 +1,5 @@
-"""The ``translator`` command line: a click group to which ``send`` and ``serve`` can be added.
+"""The ``translator`` command line: ``plan`` (dry run), ``send`` (deliver a file) and ``serve``
+(Segment's HTTP API in front of delivery).
 
 ``mapping_options`` puts every mapping setting on a command as options and hands the command one
 validated ``settings`` argument, so other commands share the same options and help text.
@@ -17,6 +18,8 @@ import click
 
 from translator import limits
 from translator.calls import PLANNED, REJECTED, Outcome, Reason, call_to_dict
+from translator.delivery.console import print_summary, run_send, run_serve
+from translator.delivery.options import DeliveryOptions, delivery_options
 from translator.plan import plan_event
 from translator.plan_runner import dry_run_reply, run_plan
 from translator.settings import (
@@ -253,3 +256,65 @@ def _outcome_record(
         "outcome": details.pop("status"),
         **details,
     }
+
+
+@main.command("send")
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@delivery_options
+@mapping_options
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar [on when stderr is a terminal].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def send_command(
+    source: IO[str],
+    delivery: DeliveryOptions,
+    settings: Settings,
+    progress: bool | None,
+    as_json: bool,
+) -> None:
+    """Deliver the events in SOURCE (JSON lines; default stdin) to Intercom or the emulator.
+
+    One user's events are delivered in order, different users in parallel. Progress is kept in
+    the state file (default: beside SOURCE, SOURCE.state.db), so running the same command again
+    after Ctrl-C, kill -9 or a crash delivers what is left. Events Intercom refuses for good go
+    to the dead-letter file (default SOURCE.dead-letters.jsonl) with the reason. Exit status: 0
+    when nothing was dead-lettered, 1 when something was, 2 on a usage error or a refused token,
+    130 when stopped.
+    """
+    summary, status = run_send(source, delivery, settings, progress)
+    print_summary(summary, as_json)
+    sys.exit(status)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free."
+)
+@click.option(
+    "--write-key",
+    "write_keys",
+    multiple=True,
+    envvar="TRANSLATOR_WRITE_KEYS",
+    help="Accepted write keys (basic-auth user), repeatable [any key].",
+)
+@delivery_options
+@mapping_options
+def serve_command(
+    host: str,
+    port: int,
+    write_keys: tuple[str, ...],
+    delivery: DeliveryOptions,
+    settings: Settings,
+) -> None:
+    """Receive events over Segment's HTTP tracking API and deliver them in the background.
+
+    POST /v1/identify, /v1/track, /v1/group, /v1/page, /v1/screen, /v1/alias and /v1/batch, as
+    Segment's SDKs send them (point their host here). A request is acknowledged once its events
+    are in the state file (default translator.state.db); Ctrl-C or SIGTERM stops cleanly and a
+    restart delivers what was left.
+    """
+    sys.exit(run_serve(host, port, frozenset(write_keys) or None, delivery, settings))
