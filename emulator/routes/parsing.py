@@ -18,7 +18,10 @@ def context() -> Context:
 
 def json_body() -> dict[str, Any]:
     """The request body as a JSON object; `{}` when there is none."""
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except OSError as exc:  # e.g. gunicorn's InvalidChunkSize for a malformed chunked body
+        raise ParameterInvalid("The request body could not be read: it is malformed") from exc
     if not raw.strip():
         return {}
     mimetype = request.mimetype or ""
