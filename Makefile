@@ -30,6 +30,10 @@ test: $(VENV)/.installed-test
 contracts: $(VENV)/.installed-test
 	$(BIN)/python -m pytest contracts
 
+# Benchmarks (~15 minutes; never part of `make test`): bench/results/*.json and docs/benchmarks.md.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

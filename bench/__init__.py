@@ -1,0 +1,1 @@
+"""Benchmarks of the emulator and the translator (`make bench`); never part of `make test`."""
