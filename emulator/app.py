@@ -21,7 +21,8 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from emulator import db as database
-from emulator import errors, limits, versions
+from emulator import errors, limits, request_validation, versions
+from emulator.routes.parsing import readable_body
 from emulator.store import clock, faults, journal, ratelimit, workspaces
 from emulator.store.context import Context, Workspace
 
@@ -83,7 +84,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from emulator.routes import register
 
     register(app)
+    app.extensions["request_validation"] = _compile_request_validation(app)
     return app
+
+
+def _compile_request_validation(app: Flask) -> request_validation.RequestValidation:
+    """One validator per API operation, compiled now rather than per request (none when the
+    description is not installed: the store's own checks still apply)."""
+    from emulator import openapi
+
+    directory = app.extensions.get("openapi_dir")
+    if directory is None:
+        return request_validation.RequestValidation({})
+    rules = [
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if not is_control_path(rule.rule)
+        for method in sorted(rule.methods or ())
+    ]
+    return request_validation.RequestValidation.build(openapi.load(directory), rules)
 
 
 def runtime() -> Runtime:
@@ -120,6 +139,8 @@ def _begin() -> None:
     db = database.connect(rt.db_path)
     g.db = db
     messenger = request.path.startswith(MESSENGER_PREFIX)
+    if messenger and request.routing_exception is not None:
+        raise request.routing_exception  # a wrong method says so before the app id is looked up
     token = None if messenger else _authenticate(rt)
     workspace = _messenger_workspace(db) if messenger else _token_workspace(db, rt, token)
     g.workspace = workspace
@@ -129,14 +150,40 @@ def _begin() -> None:
         request.headers.get("Intercom-Version"), workspace.settings["default_version"]
     )
     versions.check_path(version, request.path)  # /users is 1.x only, /contacts 2.x only
+    # Checked before the write lock is taken, refused after the rate limit counted the request
+    # and a fault rule had its turn, as when the store refuses it.
+    violation = _request_violation()
     db.conn.execute("BEGIN IMMEDIATE")
     if token is not None:  # the Messenger is not the REST API: no rate limit [DOC-RL]
         g.quota = ratelimit.admit(db, workspace, token, now)
     if fault is not None and fault.status is not None:
         raise faults.InjectedFault(fault)
+    if violation is not None:
+        raise violation
     db.conn.execute("SAVEPOINT request_op")
     g.savepoint = True
     g.ctx = Context(db=db, workspace=workspace, token=token or "", now=int(now), version=version)
+
+
+def _request_violation() -> errors.IntercomError | None:
+    """What openapi/ refuses in this request's body or query (see emulator.request_validation)."""
+    from flask import current_app
+
+    from emulator.routes.parsing import json_body, query
+
+    rule = request.url_rule
+    method = "GET" if request.method == "HEAD" else request.method  # HEAD is GET without a body
+    checks = current_app.extensions["request_validation"].get(method, rule and rule.rule)
+    if checks is None:
+        return None
+    try:
+        body = json_body() if checks.media_type == request_validation.JSON else None
+        if checks.media_type == request_validation.FORM:
+            body = request.form.to_dict()
+        checks.check(body, query())
+    except errors.IntercomError as error:
+        return error
+    return None
 
 
 def _authenticate(rt: Runtime) -> str:
@@ -214,8 +261,8 @@ def _journal_entry(response: Response) -> dict[str, Any]:
     error = g.get("error")
     ctx = g.get("ctx")
     try:
-        raw = request.get_data(cache=True)
-    except HTTPException:  # the body was too large to read: the journal keeps none of it
+        raw = readable_body()
+    except (HTTPException, errors.IntercomError):  # too large or malformed: none is kept
         raw = b""
     return {
         "request_id": g.request_id,

@@ -29,7 +29,7 @@ from flask import Blueprint, Response, current_app
 from flask.blueprints import BlueprintSetupState
 
 from emulator.errors import NotFound
-from emulator.routes.parsing import query
+from emulator.routes.parsing import flag, query
 
 log = logging.getLogger("emulator")
 
@@ -155,5 +155,5 @@ def description():  # type: ignore[no-untyped-def]
     directory = current_app.extensions.get("openapi_dir")
     if directory is None:
         raise NotFound("The OpenAPI description (openapi/) is not installed with this emulator")
-    include_planned = query().get("planned", "false").lower() == "true"
+    include_planned = flag(query(), "planned")
     return Response(_served_json(directory, include_planned), mimetype="application/json")

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import BaseConverter
+
+
+class ResourceId(BaseConverter):
+    """An id in a path, never one of the words its collection answers itself
+    (`/contacts/search`, `/contacts/merge`, `/companies/list`, `/companies/scroll`): `GET
+    /contacts/search` is then 405, and `OPTIONS` there lists only what that path answers."""
+
+    regex = r"(?!(?:search|merge|list|scroll)$)[^/]+"
 
 
 def register(app: Flask) -> None:
@@ -20,6 +29,7 @@ def register(app: Flask) -> None:
         users,
     )
 
+    app.url_map.converters["id"] = ResourceId  # before the rules that use it are added
     for module in (
         admins,
         contacts,

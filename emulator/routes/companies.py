@@ -30,17 +30,17 @@ def scroll():  # type: ignore[no-untyped-def]
     return ok(companies.scroll(context(), query().get("scroll_param")))
 
 
-@blueprint.get("/companies/<company_id>")
+@blueprint.get("/companies/<id:company_id>")
 def retrieve(company_id: str):  # type: ignore[no-untyped-def]
     return ok(companies.retrieve(context(), company_id))
 
 
-@blueprint.put("/companies/<company_id>")
+@blueprint.put("/companies/<id:company_id>")
 def update(company_id: str):  # type: ignore[no-untyped-def]
     return ok(companies.update(context(), company_id, json_body()))
 
 
-@blueprint.delete("/companies/<company_id>")
+@blueprint.delete("/companies/<id:company_id>")
 def delete(company_id: str):  # type: ignore[no-untyped-def]
     return ok(companies.delete(context(), company_id))
 

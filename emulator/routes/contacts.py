@@ -35,17 +35,17 @@ def show_contact_by_external_id(external_id: str):  # type: ignore[no-untyped-de
     return ok(contacts.find_by_external_id(context(), external_id))
 
 
-@blueprint.get("/contacts/<contact_id>")
+@blueprint.get("/contacts/<id:contact_id>")
 def show_contact(contact_id: str):  # type: ignore[no-untyped-def]
     return ok(contacts.retrieve(context(), contact_id))
 
 
-@blueprint.put("/contacts/<contact_id>")
+@blueprint.put("/contacts/<id:contact_id>")
 def update_contact(contact_id: str):  # type: ignore[no-untyped-def]
     return ok(contacts.update(context(), contact_id, json_body()))
 
 
-@blueprint.delete("/contacts/<contact_id>")
+@blueprint.delete("/contacts/<id:contact_id>")
 def delete_contact(contact_id: str):  # type: ignore[no-untyped-def]
     return ok(contacts.delete(context(), contact_id))
 

@@ -12,13 +12,13 @@ import hmac
 import time
 from collections.abc import Iterator
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from emulator import db as database
 from emulator import versions
 from emulator.app import bearer_token, runtime
 from emulator.errors import Forbidden
-from emulator.routes.parsing import json_body, ok, query
+from emulator.routes.parsing import flag, json_body, ok, query
 from emulator.store import clock, faults, journal, seed, settings, workspaces
 from emulator.store.context import Context
 
@@ -77,7 +77,7 @@ def patch_settings():  # type: ignore[no-untyped-def]
 
 @blueprint.post("/reset")
 def reset():  # type: ignore[no-untyped-def]
-    every = query().get("all", "false").lower() == "true"
+    every = flag(query(), "all")
     with workspace_context() as ctx:
         workspaces.clear(ctx.db, None if every else ctx.workspace.id)
         return ok({"reset": "all" if every else ctx.workspace.id})
@@ -86,8 +86,10 @@ def reset():  # type: ignore[no-untyped-def]
 @blueprint.post("/seed")
 def seed_workspace():  # type: ignore[no-untyped-def]
     document = seed.read_document(request.get_data(cache=True), request.mimetype or "")
+    # Each item is checked as the API request it stands for would be (openapi/).
+    check_item = current_app.extensions["request_validation"].check_body
     with workspace_context() as ctx:
-        return ok(seed.apply(ctx, document))
+        return ok(seed.apply(ctx, document, check_item))
 
 
 @blueprint.get("/journal")

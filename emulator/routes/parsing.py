@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from emulator.errors import ParameterInvalid, UnsupportedMediaType
 from emulator.store.context import Context
@@ -16,12 +17,20 @@ def context() -> Context:
     return g.ctx  # type: ignore[no-any-return]
 
 
+def readable_body() -> bytes:
+    """The raw body; a body the server cannot even read (gunicorn raises its own parse errors,
+    such as InvalidChunkSize, for a malformed chunked body) is a 400, never a 500."""
+    try:
+        return request.get_data(cache=True)
+    except HTTPException:
+        raise  # werkzeug's own answers, such as 413 for a body over the limit
+    except Exception as exc:
+        raise ParameterInvalid("The request body could not be read: it is malformed") from exc
+
+
 def json_body() -> dict[str, Any]:
     """The request body as a JSON object; `{}` when there is none."""
-    try:
-        raw = request.get_data(cache=True)
-    except OSError as exc:  # e.g. gunicorn's InvalidChunkSize for a malformed chunked body
-        raise ParameterInvalid("The request body could not be read: it is malformed") from exc
+    raw = readable_body()
     if not raw.strip():
         return {}
     mimetype = request.mimetype or ""
@@ -43,6 +52,14 @@ def json_body() -> dict[str, Any]:
 def query() -> dict[str, str]:
     """Query parameters, one value each (the last when repeated)."""
     return {key: values[-1] for key, values in request.args.lists()}
+
+
+def flag(args: dict[str, str], name: str) -> bool:
+    """A `true`/`false` query parameter (false when absent, any case); anything else is 400."""
+    value = args.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise ParameterInvalid(f"{name} must be true or false", field=name)
+    return value == "true"
 
 
 def ok(body: Any, status: int = 200) -> tuple[Response, int]:

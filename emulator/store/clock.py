@@ -33,7 +33,7 @@ def change(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     optional; `reset` returns to real time first."""
     validation.known_keys(body, ("freeze", "at", "advance", "reset"))
     ws = ctx.workspace
-    if body.get("reset"):
+    if validation.typed(body, "reset", bool):
         ws.clock_frozen_at, ws.clock_offset = None, 0.0
     current = now(ws)
     at = validation.typed(body, "at", (int, float))

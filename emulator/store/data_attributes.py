@@ -149,7 +149,7 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_name(ctx: Context, name: str, model: str) -> None:
-    if len(name) > ATTRIBUTE_NAME_LENGTH or not _NAME.match(name) or "$" in name:
+    if len(name) > ATTRIBUTE_NAME_LENGTH or not _NAME.fullmatch(name) or "$" in name:
         raise ParameterInvalid(
             "Your name for this attribute must only contain alphanumeric characters, currency"
             " symbols, and hyphens",
@@ -200,7 +200,7 @@ def _options(raw: Any, data_type: str) -> str | None:
 
 def update(ctx: Context, attr_id: str, body: dict[str, Any]) -> dict[str, Any]:
     validation.known_keys(body, ("archived", "description", "options", "messenger_writable"))
-    row = _row(ctx, int(attr_id)) if attr_id.isdigit() else None
+    row = _row(ctx, int(attr_id)) if attr_id.isascii() and attr_id.isdigit() else None
     if row is None:
         raise NotFound("We couldn't find that data attribute to update", code="field_not_found")
     archived = validation.typed(body, "archived", bool)

@@ -156,7 +156,7 @@ def _before(raw: str | None) -> tuple[int, int]:
     if not raw:
         return 2**62, 0
     ms, _, seq = raw.partition(".")
-    if not ms.isdigit() or (seq and not seq.isdigit()):
+    if not (ms.isascii() and ms.isdigit()) or (seq and not (seq.isascii() and seq.isdigit())):
         raise ParameterInvalid("before must be a timestamp in milliseconds", field="before")
     return int(ms), int(seq or 0)
 

@@ -68,8 +68,11 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         raise ParameterInvalid("A fault needs a status, a latency_ms or drop: true", field="status")
     if status is not None and not 400 <= status <= 599:
         raise ParameterInvalid("status must be an HTTP error status (400-599)", field="status")
-    if times is not None and times < 1:
-        raise ParameterInvalid("times must be at least 1", field="times")
+    if times is not None and not 1 <= times < 2**63:  # SQLite keeps 64-bit integers
+        raise ParameterInvalid("times must be between 1 and 2**63 - 1", field="times")
+    seed = validation.typed(body, "seed", int)
+    if seed is not None and not -(2**63) < seed < 2**63:
+        raise ParameterInvalid("seed must be a 64-bit integer", field="seed")
     if probability is not None and not 0 < probability <= 1:
         raise ParameterInvalid("probability must be in (0, 1]", field="probability")
     if not 0 <= latency <= 60_000:
@@ -89,7 +92,7 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
             int(drop),
             times,
             probability,
-            validation.typed(body, "seed", int),
+            seed,
             ctx.now,
         ],
     )

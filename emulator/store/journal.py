@@ -7,6 +7,7 @@ Bodies are kept up to `BODY_LIMIT` characters; each workspace keeps its newest `
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import sqlite_utils
@@ -17,6 +18,7 @@ from emulator.store.context import Workspace
 BODY_LIMIT = 64 * 1024
 KEEP = 10_000
 _PRUNE_EVERY = 500
+_STATUS = re.compile(r"[1-5]([0-9]{2}|[xX]{2})")  # 429, or a class such as 4xx
 _COLUMNS = (
     "seq, request_id, at, method, path, query, status, request_body, response_body,"
     " error_code, error_message, warnings, fault_id, latency_ms"
@@ -120,7 +122,7 @@ def entries(
     status = filters.get("status")
     if status:
         sql, params = _status_filter(sql, params, status)
-    if filters.get("since"):
+    if "since" in filters:  # present, it must be an entry id (an empty one is refused too)
         sql += " AND seq > ?"
         params.append(_integer(filters["since"], "since"))
     limit = _integer(filters.get("limit", "100"), "limit")
@@ -129,7 +131,11 @@ def entries(
 
 
 def _status_filter(sql: str, params: list[Any], status: str) -> tuple[str, list[Any]]:
-    if len(status) == 3 and status[0].isdigit() and status[1:].lower() == "xx":
+    if not _STATUS.fullmatch(status):
+        raise ParameterInvalid(
+            "status must be a status (429) or a class of them (4xx)", field="status"
+        )
+    if status[1:].lower() == "xx":
         low = int(status[0]) * 100
         return sql + " AND status BETWEEN ? AND ?", [*params, low, low + 99]
     return sql + " AND status = ?", [*params, _integer(status, "status")]

@@ -178,7 +178,7 @@ def _created_at(ctx: Context, form: dict[str, str]) -> int:
     raw = (form.get("created_at") or "").strip()
     if not raw:
         return ctx.now
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ParameterInvalid("created_at must be a unix timestamp in seconds", field="created_at")
     return int(raw)
 

@@ -29,6 +29,15 @@ from emulator.store.context import Context
 
 # The order items are applied in: what a later list refers to exists by then.
 LISTS = ("data_attributes", "companies", "contacts", "tags", "event_names", "events")
+# The operation whose request body each list's items are (checked as that request would be).
+OPERATIONS = {
+    "data_attributes": "createDataAttribute",
+    "companies": "createOrUpdateCompany",
+    "contacts": "CreateContact",
+    "tags": "createTag",
+    "events": "createDataEvent",
+}
+ItemCheck = Callable[[str, dict[str, Any]], None]
 JSON_TYPES = ("application/json",)
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
@@ -66,8 +75,12 @@ def read_document(raw: bytes, mimetype: str) -> dict[str, Any]:
     return document
 
 
-def apply(ctx: Context, document: dict[str, Any]) -> dict[str, Any]:
-    """Create everything the document lists; returns how many of each and their ids."""
+def apply(
+    ctx: Context, document: dict[str, Any], check_item: ItemCheck | None = None
+) -> dict[str, Any]:
+    """Create everything the document lists; returns how many of each and their ids.
+    `check_item(operation_id, body)` checks each item as the request it stands for (the
+    description's request validation, which the routes hand in)."""
     for key in document:
         if key not in LISTS:
             raise BadRequest(f"bad '{key}' parameter; a seed holds {', '.join(LISTS)}", field=key)
@@ -79,7 +92,9 @@ def apply(ctx: Context, document: dict[str, Any]) -> dict[str, Any]:
             continue
         if not isinstance(items, list):
             raise ParameterInvalid(f"{name} must be a list", field=name)
-        ids[name] = [_create_one(ctx, name, index, item) for index, item in enumerate(items)]
+        ids[name] = [
+            _create_one(ctx, name, index, item, check_item) for index, item in enumerate(items)
+        ]
         created[name] = len(items)
     ids.pop("events", None)
     result: dict[str, Any] = {"created": created, "ids": ids}
@@ -88,11 +103,17 @@ def apply(ctx: Context, document: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _create_one(ctx: Context, name: str, index: int, item: Any) -> Any:
+def _create_one(
+    ctx: Context, name: str, index: int, item: Any, check_item: ItemCheck | None
+) -> Any:
     where = f"{name}[{index}]"
     try:
         if name != "event_names" and not isinstance(item, dict):
             raise ParameterInvalid("must be an object")
+        if name == "tags":
+            item = _with_contact_ids(ctx, item)
+        if check_item is not None and name in OPERATIONS:
+            check_item(OPERATIONS[name], item)
         return _CREATORS[name](ctx, item)
     except SeedItemInvalid:
         raise
@@ -112,12 +133,17 @@ def _contact(ctx: Context, body: dict[str, Any]) -> str:
     return str(contacts.create(ctx, body)["id"])
 
 
-def _tag(ctx: Context, body: dict[str, Any]) -> str:
+def _with_contact_ids(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """A `POST /tags` body whose `users` name their contacts by id, as the API's must."""
     if isinstance(body.get("users"), list):
         body = {
             **body,
             "users": [_contact_ref(ctx, user, i) for i, user in enumerate(body["users"])],
         }
+    return body
+
+
+def _tag(ctx: Context, body: dict[str, Any]) -> str:
     return str(tags.create_or_apply(ctx, body)["id"])
 
 

@@ -30,6 +30,8 @@ def validate(changes: Any) -> dict[str, Any]:
     if not isinstance(changes, dict):
         raise ParameterInvalid("Settings must be a JSON object")
     for name, value in changes.items():
+        if name in _POSITIVE_INTS and isinstance(value, float) and value.is_integer():
+            changes[name] = value = int(value)  # 5.0 is the integer 5, as JSON reads it
         _validate_one(name, value)
     return changes
 

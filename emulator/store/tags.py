@@ -35,7 +35,9 @@ def _applied(ctx: Context, tag_id: int, name: str, applied_at: int | None) -> di
 def find(ctx: Context, tag_id: Any) -> tuple[int, str] | None:
     """`(id, name)` of the workspace's tag with this id (a number or its text), or None."""
     text = str(tag_id) if isinstance(tag_id, int | str) and not isinstance(tag_id, bool) else ""
-    if not text.isdigit() or len(text) > 18:  # longer ones cannot be SQLite integers
+    if (
+        not (text.isascii() and text.isdigit()) or len(text) > 18
+    ):  # longer ones cannot be SQLite integers
         return None
     row = ctx.db.execute(
         "SELECT id, name FROM tags WHERE workspace_id = ? AND id = ?",
@@ -106,7 +108,7 @@ def create_or_apply(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     ):
         raise ParameterInvalid(_INVALID)
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip(" \t\n\r\f\v"):  # blank
         raise ParameterInvalid(_INVALID, field="name")
     if "companies" in body:
         return _tag_companies(ctx, name, _items(body["companies"]))

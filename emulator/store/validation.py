@@ -41,6 +41,8 @@ def typed(
             raise ParameterInvalid(f"{key} must not be null", field=key)
         return None
     kinds = kind if isinstance(kind, tuple) else (kind,)
+    if int in kinds and float not in kinds and isinstance(value, float) and value.is_integer():
+        return int(value)  # 5.0 is the integer 5, as JSON Schema reads a JSON number
     is_bool = isinstance(value, bool)
     if not isinstance(value, kinds) or (is_bool and bool not in kinds):
         names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
@@ -49,6 +51,8 @@ def typed(
 
 
 def integer(value: Any, field: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParameterInvalid(f"{field} must be an integer", field=field)
     return value

@@ -115,8 +115,13 @@ def test_delete_fault_rules(client):
 
 @pytest.mark.parametrize(
     "rule",
-    [{}, {"status": 200}, {"status": 500, "times": 0}, {"status": 500, "probability": 2},
-     {"status": 500, "color": "red"}],
+    [
+        {},
+        {"status": 200},
+        {"status": 500, "times": 0},
+        {"status": 500, "probability": 2},
+        {"status": 500, "color": "red"},
+    ],
 )
 def test_invalid_fault_rules_are_refused(client, rule):
     response = client.post("/_emulator/faults", json=rule)
@@ -127,13 +132,17 @@ def test_invalid_fault_rules_are_refused(client, rule):
 
 def test_dropped_connection_and_latency_through_a_real_server(emulator_server):
     url, headers = emulator_server.url, {"Authorization": "Bearer dropper"}
-    requests.post(f"{url}/_emulator/faults", headers=headers,
-                  json={"path": "/me", "drop": True, "times": 1})
+    requests.post(
+        f"{url}/_emulator/faults", headers=headers, json={"path": "/me", "drop": True, "times": 1}
+    )
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/me", headers=headers)
     assert requests.get(f"{url}/me", headers=headers).status_code == 200
-    requests.post(f"{url}/_emulator/faults", headers=headers,
-                  json={"path": "/me", "latency_ms": 300, "times": 1})
+    requests.post(
+        f"{url}/_emulator/faults",
+        headers=headers,
+        json={"path": "/me", "latency_ms": 300, "times": 1},
+    )
     slow = requests.get(f"{url}/me", headers=headers)
     assert slow.status_code == 200 and slow.elapsed.total_seconds() >= 0.3
 
@@ -184,5 +193,9 @@ def test_serving_beyond_loopback_needs_an_admin_token(tmp_path):
     assert "pass --admin-token" in result.output
     with EmulatorProcess(":memory:", "--admin-token", "s3cret") as server:
         assert requests.get(f"{server.url}/_emulator/reset").status_code == 405
-        assert requests.post(f"{server.url}/_emulator/reset",
-                             headers={"Authorization": "Bearer x"}).status_code == 403
+        assert (
+            requests.post(
+                f"{server.url}/_emulator/reset", headers={"Authorization": "Bearer x"}
+            ).status_code
+            == 403
+        )

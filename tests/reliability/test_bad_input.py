@@ -110,16 +110,6 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("an unknown route", "GET", "/conversations/1; DROP TABLE contacts", {}, 404),
 ]
 
-# Cases that fail today because of a bug reported to the code's owner; strict, so the fix shows.
-KNOWN_BUGS = {
-    "a 10,000-digit per_page": pytest.mark.xfail(
-        strict=True,
-        reason="bug: emulator/request_validation.py _read_one() calls int() on a query value of"
-        " over 4300 digits, which raises ValueError (a 500); it should stay text and fail the"
-        " schema's integer check (400)",
-    ),
-}
-
 
 @pytest.fixture
 def contact_id(client: Any) -> str:
@@ -128,10 +118,7 @@ def contact_id(client: Any) -> str:
 
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status"),
-    [
-        pytest.param(*case[1:], id=case[0], marks=KNOWN_BUGS.get(case[0], ()))
-        for case in BAD_REQUESTS
-    ],
+    [pytest.param(*case[1:], id=case[0]) for case in BAD_REQUESTS],
 )
 def test_bad_input_is_a_4xx_error_list_and_changes_nothing(
     client: Any,

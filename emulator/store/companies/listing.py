@@ -55,7 +55,7 @@ def paging(
 ) -> tuple[int, int]:
     per_page = validation.per_page(args.get("per_page"), default, maximum)
     raw = args.get("page") or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= SQLITE_INT_MAX // per_page:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= SQLITE_INT_MAX // per_page:
         raise ParameterInvalid("page must be a positive integer", field="page")
     return int(raw), per_page
 

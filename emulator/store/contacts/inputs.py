@@ -29,7 +29,9 @@ _NULLABLE_STRINGS = ("phone", "name", "avatar")
 _TIMESTAMPS = ("signed_up_at", "last_seen_at")
 # Something@something: the emulator refuses only what cannot be an address at all (Intercom's
 # own rules are UNCONFIRMED; refusing a valid address would be worse than letting a typo in).
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Something@something; spaces around it (ASCII whitespace, as the description says) go.
+_BLANK = " \t\n\r\f\v"
+_EMAIL = re.compile(r"[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+")
 
 
 def _role(body: dict[str, Any]) -> str | None:
@@ -53,8 +55,8 @@ def _email(body: dict[str, Any]) -> str | None:
     if value is None:
         return None
     # "email values are downcased after they have been submitted to our API" [DOC-1.4-USER].
-    email = value.strip().lower()
-    if not _EMAIL.match(email):
+    email = value.strip(_BLANK).lower()
+    if not _EMAIL.fullmatch(email):
         raise ParameterInvalid(f"'{value}' is not a valid email address", field="email")
     return email
 
@@ -70,7 +72,7 @@ def _integer(body: dict[str, Any], key: str) -> int | None:
 def _owner_id(body: dict[str, Any]) -> int | None:
     # 2.11 types owner_id as an integer, 2.16 as a string: both spellings are accepted.
     value = body.get("owner_id")
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         body = {**body, "owner_id": int(value)}
     return _integer(body, "owner_id")
 

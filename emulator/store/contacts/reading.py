@@ -36,7 +36,7 @@ def find_by_external_id(ctx: Context, external_id: str) -> dict[str, Any]:
 def _check_legacy_page(raw: str | None) -> None:
     """`page` is the legacy way to page [S2.11]; the cursor decides which page is shown, so the
     emulator only checks that it is a page number."""
-    if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+    if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
         raise ParameterInvalid("page must be a positive integer", field="page")
 
 

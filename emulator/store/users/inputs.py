@@ -31,7 +31,9 @@ FIELDS = (
     "last_seen_user_agent",
 )
 # As the Contacts API: refuse only what cannot be an address at all.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Something@something; spaces around it (ASCII whitespace, as the description says) go.
+_BLANK = " \t\n\r\f\v"
+_EMAIL = re.compile(r"[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+")
 
 
 @dataclass
@@ -58,11 +60,11 @@ def user_id(body: dict[str, Any]) -> str | None:
 
 def email(body: dict[str, Any]) -> str | None:
     value = validation.typed(body, "email", str)
-    if value is None or not value.strip():
+    if value is None or not value.strip(_BLANK):
         return None
     # "email values are downcased after they have been submitted to our API" [DOC-1.4-USER].
-    address = value.strip().lower()
-    if not _EMAIL.match(address):
+    address = value.strip(_BLANK).lower()
+    if not _EMAIL.fullmatch(address):
         raise ParameterInvalid(f"'{value}' is not a valid email address", field="email")
     return address
 

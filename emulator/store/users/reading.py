@@ -60,7 +60,7 @@ def find(ctx: Context, args: dict[str, str], base_url: str) -> dict[str, Any]:
 def _paging(args: dict[str, str]) -> tuple[int, int]:
     per_page = validation.per_page(args.get("per_page"), PER_PAGE_DEFAULT, PER_PAGE_MAX)
     raw = args.get("page") or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= 2**31:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**31:
         raise ParameterInvalid("page must be a positive integer", field="page")
     return int(raw), per_page
 

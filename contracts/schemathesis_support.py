@@ -1,0 +1,263 @@
+"""What the schemathesis contract suite needs: an emulator in process, the description it serves,
+a fresh workspace for every case, and a record of what was covered.
+
+The emulator accepts any bearer token as a new workspace by design, which would make
+schemathesis's `ignored_auth` check meaningless (an invalid token would be a workspace too). The
+contract app accepts only a supply of declared tokens (`TOKENS` in `create_app`'s config), and
+each case or stateful scenario takes the next unused one, so it starts in an empty workspace and
+never meets another case's data, while a made-up or missing token is refused with 401.
+"""
+
+from __future__ import annotations
+
+import atexit
+import re
+import shutil
+import tempfile
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from flask import Flask
+
+from emulator import create_app
+
+TOKEN_PREFIX = "contract-"
+# Enough for every case and scenario of a run (a full run takes well under half of them).
+TOKEN_SUPPLY = 60_000
+TOKENS = [f"{TOKEN_PREFIX}{number:06d}" for number in range(TOKEN_SUPPLY)]
+
+# Per operation, the cases the fuzzing phase generates (the coverage phase adds its own); the
+# stateful phase runs this many scenarios. Sized so the run takes about a minute and a half on
+# two cores (150 and 300 take about four minutes, and have passed as well).
+MAX_EXAMPLES = 60
+STATEFUL_SCENARIOS = 150
+
+# The checks the run must see at work (the summary says which never ran): schemathesis's defaults,
+# among them those the contract names (negative_data_rejection, positive_data_acceptance,
+# ignored_auth, use_after_free, ensure_resource_availability).
+REQUIRED_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "ignored_auth",
+    "use_after_free",
+    "ensure_resource_availability",
+)
+
+
+class TokenSupply:
+    """Hands out each declared token once (thread-safe; schemathesis may call from threads)."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self._tokens = iter(tokens)
+        self._lock = threading.Lock()
+        self.used = 0
+
+    def next(self) -> str:
+        with self._lock:
+            token = next(self._tokens, None)
+            if token is None:
+                raise RuntimeError(
+                    f"the contract run used all {TOKEN_SUPPLY} tokens: raise TOKEN_SUPPLY"
+                )
+            self.used += 1
+            return token
+
+
+@dataclass
+class Coverage:
+    """What the run covered: cases per operation, phase and kind, and each check's verdicts."""
+
+    cases: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    phases: Counter[str] = field(default_factory=Counter)
+    modes: Counter[str] = field(default_factory=Counter)
+    checks: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    stateful_operations: set[str] = field(default_factory=set)
+    scenarios: int = 0
+
+    def record(self, case: Any, response: Any, results: list[Any]) -> None:
+        label = f"{case.operation.method.upper()} {case.operation.path}"
+        self.cases[label] += 1
+        self.statuses[f"{response.status_code // 100}xx"] += 1
+        phase = _name(case.meta.phase.name) if case.meta is not None else "explicit"
+        self.phases[phase] += 1
+        if case.meta is not None:
+            self.modes[_name(case.meta.generation.mode)] += 1
+        if phase == "stateful":
+            self.stateful_operations.add(label)
+        for result in results:
+            self.checks[result.name]["failed" if result.failure else "passed"] += 1
+
+    def lines(self, described: list[str]) -> list[str]:
+        total = sum(self.cases.values())
+        lines = [
+            f"operations exercised: {len(self.cases)} of {len(described)} served",
+            f"requests checked: {total} ({_counts(self.statuses)})",
+            f"by phase: {_counts(self.phases)}; by data: {_counts(self.modes)}",
+            f"stateful: {self.scenarios} scenarios, {self.phases['stateful']} steps over"
+            f" {len(self.stateful_operations)} operations",
+            "checks (passed/failed):",
+        ]
+        for name in sorted(self.checks):
+            counts = self.checks[name]
+            lines.append(f"  {name}: {counts['passed']}/{counts['failed']}")
+        missed = sorted(set(described) - set(self.cases))
+        if missed:
+            lines.append(f"operations never exercised: {', '.join(missed)}")
+        never = sorted(set(REQUIRED_CHECKS) - set(self.checks))
+        if never:
+            lines.append(f"checks that never ran: {', '.join(never)}")
+        return lines
+
+
+def _name(value: Any) -> str:
+    return str(getattr(value, "value", value)).lower()
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{key}: {count}" for key, count in sorted(counter.items()))
+
+
+COVERAGE = Coverage()
+SUPPLY = TokenSupply(TOKENS)
+
+
+def contract_app(database: Path) -> Flask:
+    """The emulator as `emulator serve` runs it, accepting only the supply of tokens."""
+    return create_app({"DATABASE": str(database), "TOKENS": TOKENS})
+
+
+# Requests the description allows that the emulator still refuses, because the answer depends on
+# what the workspace holds (a custom attribute must be declared first, a cursor must be one it
+# handed out) or on a rule a JSON schema cannot state (which operators suit which search field).
+# A schema-valid case may meet these refusals, by operation, status and message, and no other.
+_UNDECLARED_ATTRIBUTE = r"^Custom attribute '.*' (does not exist|must be of type \w+)$"
+# 1.x creates a custom attribute on first use: its name may be the other model's already, and
+# its type is that of its first value.
+_CREATED_ATTRIBUTE = (
+    r"^Custom attribute '.*' cannot be created: You already have '.*' in your \w+ data",
+    r"^Custom attribute '.*' must be of type \w+$",
+)
+# What a seed item may meet: what an earlier item (or none) left in the workspace.
+_SEED_ITEM_REFUSALS = (
+    r"Custom attribute '.*' does not exist",
+    r"User Not Found",
+    r"Resource Not Found",
+    r"Company Not Found",
+    r"(An archived )?[Aa] contact matching those details already exists",
+    r"You already have '.*' in your \w+ data",
+    r"A tag named '.*' already exists",
+    r"no contact with \w+ '.*'",
+    r"Cannot have more than \d+ active event names",
+)
+REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
+    "CreateContact": {400: (_UNDECLARED_ATTRIBUTE,)},
+    "UpdateContact": {400: (_UNDECLARED_ATTRIBUTE, r"^A user cannot be changed into a lead$")},
+    "createOrUpdateCompany": {400: (_UNDECLARED_ATTRIBUTE,)},
+    "UpdateCompany": {400: (_UNDECLARED_ATTRIBUTE,)},
+    "ListContacts": {400: (r"^starting_after is not a cursor this API returned$",)},
+    "scrollOverAllCompanies": {400: (r"^scroll_param is not valid; restart the scroll",)},
+    "SearchContacts": {
+        400: (
+            r"^'.*' is not a searchable field$",
+            r"^'.*' is a \w+ field; .* is not a \w+ value$",
+            r"^Operator '.*' (cannot be used on|needs) ",
+            r"^The filter on '.*' has no value$",
+            r"^Search queries can nest at most \d+ levels",
+            r"^Cannot sort by '.*'$",
+            r"^starting_after is not a cursor this API returned$",
+        )
+    },
+    # One of user_id, email or intercom_user_id, which query parameters cannot say.
+    "lisDataEvents": {400: (r" not specified$",)},
+    "createDataAttribute": {
+        400: (r"^You already have '.*' in your \w+ data", r"limit of \d+ custom data attributes")
+    },
+    "createTag": {400: (r"^A tag named '.*' already exists$",)},
+    "createOrUpdateUser": {400: _CREATED_ATTRIBUTE},
+    "messengerPing": {400: _CREATED_ATTRIBUTE},
+    # Options make a list attribute, which only a string attribute can be.
+    "updateDataAttribute": {400: (r"^A list attribute needs at least two string options$",)},
+    # A seed is one bad request whatever its item's own answer (404, 409, 422 included).
+    "seedWorkspace": {400: (r"^\w+\[\d+\]: (" + "|".join(_SEED_ITEM_REFUSALS) + ")",)},
+}
+_POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+
+
+def contract_config() -> schemathesis.Config:
+    operations = [
+        {
+            "include-operation-id": operation_id,
+            "checks": {
+                "positive_data_acceptance": {
+                    "expected-statuses": _POSITIVE_STATUSES + [str(s) for s in refusals]
+                }
+            },
+        }
+        for operation_id, refusals in REFUSALS_BEYOND_THE_SCHEMA.items()
+    ]
+    # Schemathesis leaves out the operation that served it the description unless named.
+    operations.append({"include-path": "/openapi.json", "enabled": True})
+    return schemathesis.Config.from_dict(
+        {
+            # Unknown query parameters are ignored, as Intercom's API does: the description's
+            # parameters are what the emulator reads, not a closed set.
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "database": "none",
+                "allow-extra-parameters": False,
+            },
+            # The stateful phase follows the links openapi/ declares, and no guessed ones.
+            "phases": {"stateful": {"inference": {"algorithms": []}}},
+            "operations": operations,
+        }
+    )
+
+
+@schemathesis.check
+def refusal_of_valid_data_is_beyond_the_schema(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A schema-valid request refused with a status REFUSALS_BEYOND_THE_SCHEMA lets through
+    must carry one of the refusals listed there (any other is a bug of the emulator or of
+    openapi/)."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
+    operation_id = case.operation.definition.raw.get("operationId")
+    patterns = REFUSALS_BEYOND_THE_SCHEMA.get(operation_id, {}).get(response.status_code)
+    if patterns is None:
+        return None
+    errors = (response.json() or {}).get("errors") or [{}]
+    message = str(errors[0].get("message"))
+    if not any(re.search(pattern, message, re.DOTALL) for pattern in patterns):
+        raise AssertionError(
+            f"{operation_id} refused schema-valid data with {response.status_code}"
+            f" {message!r}, which is not a refusal the description cannot express"
+        )
+    return None
+
+
+def load_schema(app: Flask) -> Any:
+    """The description the app serves, loaded through the app itself (no network)."""
+    return schemathesis.openapi.from_wsgi("/openapi.json", app, config=contract_config())
+
+
+def temporary_database() -> Path:
+    """A SQLite file for the run, removed when the process ends."""
+    directory = Path(tempfile.mkdtemp(prefix="emulator-contracts-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory / "contracts.db"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,150 @@
+"""What the schemathesis contract run (contracts/test_schemathesis.py) found wrong, pinned so it
+stays fixed: each test is one finding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def first_error(response: Any) -> dict[str, Any]:
+    return response.get_json()["errors"][0]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("PUT", "/data_attributes/²", {"json": {"archived": True}}),
+        ("GET", "/tags/²", {}),
+        ("DELETE", "/tags/²", {}),
+        ("GET", "/events?type=user&user_id=u-1&before=²", {}),
+        ("POST", "/contacts", {"json": {"email": "a@example.com", "owner_id": "²"}}),
+    ],
+)
+def test_digits_of_other_scripts_are_no_number_and_no_server_error(
+    client: Any, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    """`"²".isdigit()` is true but `int("²")` fails: these answered 500."""
+    response = client.request(method, path, check=False, **kwargs)
+    assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "key", "expected"),
+    [
+        ("POST", "/companies", {"company_id": "c-1", "size": 12.0}, "size", 12),
+        ("POST", "/events", {"event_name": "x", "created_at": 5.0, "user_id": "u"}, None, None),
+        ("PATCH", "/_emulator/settings", {"rate_limit_app": 50.0}, "rate_limit_app", 50),
+        ("POST", "/_emulator/faults", {"status": 503.0}, "status", 503),
+    ],
+)
+def test_a_number_without_a_fraction_is_an_integer(
+    client: Any, method: str, path: str, body: dict[str, Any], key: str | None, expected: Any
+) -> None:
+    """JSON Schema reads 12.0 as the integer 12; the store refused it where the description
+    (and so request validation) accepted it."""
+    client.post("/contacts", json={"external_id": "u", "email": "u@example.com"})
+    response = client.request(method, path, json=body)
+    assert response.status_code in (200, 202), response.get_json()
+    if key is not None:
+        value = response.get_json()[key]
+        assert value == expected and isinstance(value, int)
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/contacts/search", "OPTIONS, POST"),
+        ("/contacts/merge", "OPTIONS, POST"),
+        ("/companies/list", "OPTIONS, POST"),
+        ("/companies/scroll", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_a_path_of_its_own_is_no_id_of_its_collection(client: Any, path: str, allowed: str) -> None:
+    """`OPTIONS /contacts/search` listed GET, PUT and DELETE (those of `/contacts/{id}`)."""
+    options = client.request("OPTIONS", path, check=False)
+    assert ", ".join(sorted(options.headers["Allow"].split(", "))) == allowed
+    wrong = "DELETE" if "GET" in allowed else "GET"
+    response = client.request(wrong, path, check=False)
+    assert response.status_code == 405
+    assert first_error(response)["code"] == "method_not_allowed"
+
+
+def test_a_wrong_method_on_the_messenger_is_405_before_the_app_is_looked_up(app: Any) -> None:
+    response = app.test_client().put("/messenger/web/ping", data={"app_id": "nope"})
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+
+
+def test_a_data_attribute_name_ending_in_a_newline_is_refused(client: Any) -> None:
+    """Python's `$` matches before a final newline, so "tier\\n" passed the name rule."""
+    body = {"name": "tier\n", "model": "contact", "data_type": "string"}
+    response = client.post("/data_attributes", json=body, check=False)
+    assert response.status_code == 400
+    assert client.get("/data_attributes").get_json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("email", "accepted"),
+    [(" frodo@example.com\t", True), ("frodo\x1c@example.com", True), ("\t\n", False)],
+)
+def test_an_email_may_have_ascii_spaces_around_it_and_no_others(
+    client: Any, email: str, accepted: bool
+) -> None:
+    """The description's pattern and the store agree on what a space is (ASCII whitespace)."""
+    response = client.post("/contacts", json={"email": email}, check=False)
+    assert (response.status_code == 200) is accepted
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/_emulator/faults", {"status": 500, "times": 10**30}),
+        ("POST", "/_emulator/faults", {"status": 500, "seed": -(10**30)}),
+        ("GET", "/_emulator/journal?status=0", None),
+        ("GET", "/_emulator/journal?status=6xx", None),
+        ("GET", "/_emulator/journal?since=", None),
+        ("POST", "/_emulator/reset?all=maybe", None),
+        ("POST", "/_emulator/clock", {"reset": {}}),
+        ("GET", "/openapi.json?planned=maybe", None),
+    ],
+)
+def test_the_control_api_refuses_what_its_description_refuses(
+    client: Any, method: str, path: str, body: Any
+) -> None:
+    """Each was accepted (or, for huge integers, a 500) though the description refuses it."""
+    response = client.request(method, path, json=body, check=False)
+    assert response.status_code == 400
+    assert first_error(response)["code"] == "parameter_invalid"
+
+
+def test_a_seed_item_is_checked_as_the_request_it_stands_for(client: Any) -> None:
+    seed = {"companies": [{"company_id": "c-1", "update_last_request_at": None}]}
+    response = client.post("/_emulator/seed", json=seed, check=False)
+    assert response.status_code == 400
+    assert first_error(response)["field"] == "companies[0].update_last_request_at"
+    assert client.get("/companies").get_json()["data"] == []
+
+
+def test_a_seed_still_tags_its_contacts_by_email(client: Any) -> None:
+    seed = {
+        "contacts": [{"email": "sam@example.com"}],
+        "tags": [{"name": "Gardener", "users": [{"email": "sam@example.com"}]}],
+    }
+    assert client.post("/_emulator/seed", json=seed).status_code == 200
+    contact_id = client.get("/contacts").get_json()["data"][0]["id"]
+    names = [tag["name"] for tag in client.get(f"/contacts/{contact_id}/tags").get_json()["data"]]
+    assert names == ["Gardener"]
+
+
+@pytest.mark.parametrize(("remove", "status"), [(True, 200), (False, 400)])
+def test_a_company_a_user_leaves_is_read_for_its_company_id_alone(
+    client: Any, remove: bool, status: int
+) -> None:
+    """A leave item's other fields are not read, so the description no longer holds them to a
+    join's rules (a 300-character attribute passed there, refused on a join)."""
+    company = {"company_id": "c-1", "remove": remove, "custom_attributes": {"motto": "x" * 300}}
+    body = {"user_id": "u-1", "companies": [company]}
+    response = client.post("/users", json=body, headers={"Intercom-Version": "1.4"}, check=False)
+    assert response.status_code == status
