@@ -1,36 +1,27 @@
 """The ``translator`` command line: ``plan`` (dry run), ``send`` (deliver a file) and ``serve``
 (Segment's HTTP API in front of delivery).
 
-``mapping_options`` puts every mapping setting on a command as options and hands the command one
-validated ``settings`` argument, so other commands share the same options and help text.
+The mapping settings' options live in ``translator.cli_options`` (``mapping_options``, also
+importable from here), the delivery options in ``translator.delivery.options``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import IO, Any
 
 import click
 
-from translator import limits
 from translator.calls import PLANNED, REJECTED, Outcome, Reason, call_to_dict
+from translator.cli_options import mapping_options
 from translator.delivery.console import print_summary, run_send, run_serve
 from translator.delivery.options import DeliveryOptions, delivery_options
 from translator.plan import plan_event
 from translator.plan_runner import dry_run_reply, run_plan
-from translator.settings import (
-    LONG_STRING_POLICIES,
-    NESTED_POLICIES,
-    PROFILES,
-    UNKNOWN_ATTRIBUTE_POLICIES,
-    Settings,
-    SettingsError,
-    settings_for,
-)
+from translator.settings import Settings
 from translator.timestamps import date_to_unix
 
 
@@ -54,139 +45,6 @@ class TranslatorGroup(click.Group):
 @click.group(cls=TranslatorGroup)
 def main() -> None:
     """Translate Segment Spec analytics events into Intercom API calls."""
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
-
-
-_OPTIONS: list[Callable] = [
-    click.option(
-        "--profile",
-        type=click.Choice(list(PROFILES)),
-        default="segment",
-        show_default=True,
-        help="Vendor whose mapping choices to follow.",
-    ),
-    click.option(
-        "--api-version",
-        default=limits.DEFAULT_API_VERSION,
-        show_default=True,
-        help="Intercom-Version: 2.x (Contacts API) or 1.4 (legacy Users API).",
-    ),
-    click.option(
-        "--nested-policy",
-        type=click.Choice(NESTED_POLICIES),
-        help="Objects/arrays in traits and properties: drop, flatten or stringify "
-        "[profile default].",
-    ),
-    click.option("--flatten-separator", help="Separator of flattened attribute names [_]."),
-    click.option(
-        "--metadata-flatten-separator",
-        help="Separator of flattened metadata keys [profile default].",
-    ),
-    click.option(
-        "--long-string-policy",
-        type=click.Choice(LONG_STRING_POLICIES),
-        help="Strings over --string-limit: truncate, drop or send [truncate].",
-    ),
-    click.option(
-        "--string-limit",
-        type=click.IntRange(min=1),
-        help=f"Longest string value sent [{limits.STRING_LIMIT}].",
-    ),
-    click.option(
-        "--metadata-key-limit",
-        type=click.IntRange(min=0),
-        help=f"Most metadata keys per event, price first [{limits.METADATA_KEY_LIMIT}].",
-    ),
-    click.option(
-        "--event-allowlist",
-        multiple=True,
-        help="Only these track events (repeatable or comma-separated).",
-    ),
-    click.option(
-        "--event-denylist",
-        multiple=True,
-        help="Never these track events (repeatable or comma-separated).",
-    ),
-    click.option(
-        "--unknown-attribute-policy",
-        type=click.Choice(UNKNOWN_ATTRIBUTE_POLICIES),
-        help="Custom attributes not in --known-attribute: send, drop or create [send].",
-    ),
-    click.option(
-        "--known-attribute",
-        "known_attributes",
-        multiple=True,
-        help="A custom attribute Intercom has: NAME, contact:NAME or company:NAME "
-        "(repeatable or comma-separated).",
-    ),
-    click.option(
-        "--collect-context/--no-collect-context",
-        default=None,
-        help="Send device/os/app context as custom attributes [off].",
-    ),
-    click.option(
-        "--web-mode",
-        is_flag=True,
-        default=None,
-        help="Plan the web Messenger's requests instead of REST calls.",
-    ),
-    click.option("--app-id", help="Intercom app id (needed by --web-mode)."),
-    click.option(
-        "--identity-secret",
-        envvar="INTERCOM_IDENTITY_SECRET",
-        help="Identity verification secret for user_hash [env INTERCOM_IDENTITY_SECRET].",
-    ),
-]
-
-
-def mapping_options(command: Callable) -> Callable:
-    """Add the mapping options to ``command`` and pass it ``settings=Settings(...)`` instead."""
-
-    @functools.wraps(command)
-    def with_settings(*args: Any, **kwargs: Any) -> Any:
-        kwargs["settings"] = settings_from_options(kwargs)
-        return command(*args, **kwargs)
-
-    for option in reversed(_OPTIONS):
-        with_settings = option(with_settings)
-    return with_settings
-
-
-_OPTION_NAMES = (
-    "profile",
-    "api_version",
-    "nested_policy",
-    "flatten_separator",
-    "metadata_flatten_separator",
-    "long_string_policy",
-    "string_limit",
-    "metadata_key_limit",
-    "event_allowlist",
-    "event_denylist",
-    "unknown_attribute_policy",
-    "known_attributes",
-    "collect_context",
-    "web_mode",
-    "app_id",
-    "identity_secret",
-)
-
-
-def settings_from_options(options: dict[str, Any]) -> Settings:
-    """Settings from option values (popped from ``options``); a bad one is a one-line error."""
-    values = {name: options.pop(name, None) for name in _OPTION_NAMES}
-    profile = values.pop("profile") or "segment"
-    for name in ("event_allowlist", "event_denylist", "known_attributes"):
-        values[name] = _split(values[name] or ())
-    values["event_allowlist"] = values["event_allowlist"] or None
-    overrides = {name: value for name, value in values.items() if value is not None}
-    try:
-        return settings_for(profile, **overrides)
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from None
 
 
 def parse_received_at(value: str | None) -> int:

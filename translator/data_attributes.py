@@ -3,7 +3,9 @@
 Intercom 2.x "validates the custom attributes first … throws an error if a custom attribute present
 in the event is not already defined"; 1.4 created them on the fly (facts §6, §9). Which names
 exist is not something a pure planner can ask, so ``Settings.known_attributes`` lists them:
-``name`` (both models), ``contact:name`` or ``company:name`` (one model).
+``name`` (both models), ``contact:name`` or ``company:name`` (one model). Names reach this module
+already in the form Intercom accepts (``translator.attribute_names``), so what is created is what
+the write then sends.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from translator.attribute_names import allowed_name
 from translator.calls import Adjustment, Call
 from translator.settings import Settings
 
@@ -36,15 +39,19 @@ class NewAttribute:
 
 
 def known_names(settings: Settings, model: str) -> set[str]:
-    """The attribute names ``known_attributes`` declares for ``model``."""
+    """The attribute names ``known_attributes`` declares for ``model``, renamed as sent.
+
+    Custom attribute keys are renamed before this check (``a!b`` is sent as ``a-b``), so an
+    entry is renamed the same way and ``a!b`` and ``a-b`` both name that attribute.
+    """
     names = set()
     for entry in settings.known_attributes:
         prefix, separator, name = entry.partition(":")
         if separator and prefix in MODELS:
             if prefix == model:
-                names.add(name)
+                names.add(allowed_name(name))
         else:
-            names.add(entry)
+            names.add(allowed_name(entry))
     return names
 
 

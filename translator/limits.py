@@ -15,10 +15,17 @@ METADATA_KEY_LIMIT = 5
 # Intercom's REST reference: monthly_spend has "an upper limit of 2**31-1" [facts 8].
 MONTHLY_SPEND_MAX = 2**31 - 1
 
-# "Periods (.) and dollars ($) in event names are replaced with hyphens" [facts 7];
-# custom attribute names "must not contain periods `.` or dollar `$` characters" [facts 6].
+# "Periods (.) and dollars ($) in event names are replaced with hyphens" [facts 7].
 FORBIDDEN_NAME_CHARACTERS = (".", "$")
 NAME_CHARACTER_REPLACEMENT = "-"
+
+# Custom attribute names "can only contain alphanumeric characters, most currency symbols, and
+# hyphens", "must not contain periods `.` or dollar `$` characters" and "must be no longer than
+# 190 characters" [facts 6]; since 1.4 API-created names follow these UI rules [facts 6]. Spaces
+# and underscores appear in Intercom's own examples ("Mithril Shirt", "paid_subscriber"). "Most
+# currency symbols" is our reading: U+00A2-U+00A5 and the Currency Symbols block, never '$'.
+ATTRIBUTE_NAME_CHARACTERS = r"\w \-\u00a2-\u00a5\u20a0-\u20cf"
+ATTRIBUTE_NAME_LENGTH = 190
 
 # Intercom's metadata types that are objects: Rich Link and Monetary Amount [facts 7].
 SPECIAL_METADATA_SHAPES = (frozenset({"amount", "currency"}), frozenset({"url", "value"}))

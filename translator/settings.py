@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from translator import limits
+from translator.attribute_names import has_only_allowed_characters
 
 
 class SettingsError(ValueError):
@@ -144,11 +145,15 @@ def _problems(settings: Settings) -> list[str]:
     ]
     if not _API_VERSION.match(str(settings.api_version)):
         problems.append(f"api_version must be 1.4 or 2.x (e.g. 2.11), not {settings.api_version!r}")
-    if not settings.flatten_separator or any(
-        char in settings.flatten_separator for char in limits.FORBIDDEN_NAME_CHARACTERS
+    if not settings.flatten_separator or not has_only_allowed_characters(
+        settings.flatten_separator
     ):
-        # Intercom attribute names must not contain '.' or '$' [facts 6].
-        problems.append("flatten_separator must be non-empty and contain neither '.' nor '$'")
+        # A separator Intercom refuses in attribute names would be renamed in every flattened
+        # name [facts 6].
+        problems.append(
+            "flatten_separator must be non-empty and use only characters Intercom allows in"
+            " attribute names (letters, digits, spaces, '_', '-', currency symbols other than '$')"
+        )
     if not settings.metadata_flatten_separator:
         problems.append("metadata_flatten_separator must not be empty")
     if not isinstance(settings.string_limit, int) or settings.string_limit < 1:

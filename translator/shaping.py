@@ -3,9 +3,10 @@
 Intercom rejects objects and arrays as attribute values and does not support nested metadata
 (facts §6, §7, §12; seeds: "Intercom doesn't support custom arrays or objects"); blank ``{}`` or
 ``[]`` in properties make it ignore an event silently (destination-mappings.md §6 #7); strings
-are limited to 255 characters (facts §12); attribute names must not contain ``.`` or ``$``
-(facts §6). Event metadata keeps Intercom's two object types, Monetary Amount
-``{amount, currency}`` and Rich Link ``{url, value}``, intact (facts §7).
+are limited to 255 characters (facts §12); attribute names to letters, digits, spaces, ``_``,
+``-`` and most currency symbols, 190 at most (facts §6), so other names are renamed
+(``translator.attribute_names``). Event metadata keeps Intercom's two object types, Monetary
+Amount ``{amount, currency}`` and Rich Link ``{url, value}``, intact (facts §7).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from translator import limits
+from translator.attribute_names import allowed_name, has_only_allowed_characters
 from translator.calls import Adjustment
 from translator.settings import Settings
 
@@ -118,13 +120,16 @@ def _place(
     settings: Settings,
     adjustments: list[Adjustment],
 ) -> None:
+    given = key
     if rules.rename_keys:
         key = _renamed(key, rules, adjustments)
     if not key:
         adjustments.append(Adjustment("dropped", rules.target, key, "empty_name"))
         return
     if key in shaped:
-        adjustments.append(Adjustment("dropped", rules.target, key, "key_collision"))
+        # The first of two names that end up the same is sent; the later one is dropped.
+        detail = f"renamed to {key!r}, a name already sent" if key != given else ""
+        adjustments.append(Adjustment("dropped", rules.target, given, "key_collision", detail))
         return
     if isinstance(value, float) and not math.isfinite(value):
         adjustments.append(Adjustment("dropped", rules.target, key, "not_a_finite_number"))
@@ -135,12 +140,16 @@ def _place(
 
 
 def _renamed(key: str, rules: _Rules, adjustments: list[Adjustment]) -> str:
-    new_key = key
-    for character in limits.FORBIDDEN_NAME_CHARACTERS:
-        new_key = new_key.replace(character, limits.NAME_CHARACTER_REPLACEMENT)
-    if new_key != key:
+    """``allowed_name(key)``, each of its two changes reported with the name it gave."""
+    new_key = allowed_name(key)
+    if not has_only_allowed_characters(key):
         adjustments.append(
             Adjustment("renamed", rules.target, key, "invalid_name_characters", new_keys=(new_key,))
+        )
+    if len(key) > limits.ATTRIBUTE_NAME_LENGTH:
+        detail = f"longer than {limits.ATTRIBUTE_NAME_LENGTH} characters"
+        adjustments.append(
+            Adjustment("renamed", rules.target, key, "name_too_long", detail, new_keys=(new_key,))
         )
     return new_key
 

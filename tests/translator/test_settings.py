@@ -42,6 +42,8 @@ def test_lists_become_tuples_so_settings_stay_hashable() -> None:
         ({"api_version": "3.0"}, "api_version"),
         ({"api_version": "2"}, "api_version"),
         ({"flatten_separator": "."}, "flatten_separator"),
+        ({"flatten_separator": "/"}, "flatten_separator"),
+        ({"flatten_separator": "::"}, "flatten_separator"),
         ({"flatten_separator": ""}, "flatten_separator"),
         ({"string_limit": 0}, "string_limit"),
         ({"metadata_key_limit": -1}, "metadata_key_limit"),
@@ -64,3 +66,8 @@ def test_unknown_profile_is_refused() -> None:
 @pytest.mark.parametrize("version", ["1.4", "2.0", "2.10", "2.11", "2.16"])
 def test_api_versions_accepted(version: str) -> None:
     assert settings_for(api_version=version).is_legacy == (version == "1.4")
+
+
+@pytest.mark.parametrize("separator", ["_", "-", "__", " ", "€"])
+def test_separators_intercom_allows_in_attribute_names_are_accepted(separator: str) -> None:
+    assert settings_for("segment", flatten_separator=separator).flatten_separator == separator
