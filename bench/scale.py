@@ -2,7 +2,9 @@
 
 Contacts are created in process through the store (emulator.store.contacts.create, in batches
 of one transaction each), then measured through HTTP against `emulator serve` on that file. The
-SQL each search runs is captured and explained (EXPLAIN QUERY PLAN) at every size.
+SQL each search runs is captured and explained (EXPLAIN QUERY PLAN) at every size: the email
+search should use `contacts_ws_email`, the custom attribute search the side table's
+`contact_attribute_values_lookup` (emulator/db.py, migration 2).
 """
 
 from __future__ import annotations
@@ -95,52 +97,6 @@ def explain(path: Path, n: int) -> dict[str, list[str]]:
     return plans
 
 
-def _timed(db: Any, sql: str, params: list[Any]) -> tuple[float, str]:
-    """Median ms of a query over 5 runs, and its plan."""
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        db.execute(sql, params).fetchall()
-        timings.append((time.perf_counter() - started) * 1000)
-    plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
-    return statistics.median(timings), plan
-
-
-def index_experiment(path: Path, n: int) -> dict[str, Any]:
-    """Would an expression index fix the custom-attribute search? The store binds the JSON path
-    as a parameter (`json_extract(custom_attributes, ?)`), which no index can match; with the
-    path written into the SQL and an index on that expression, SQLite searches the index.
-    Run on the benchmark's scratch copy only, after the measurements."""
-    db = database.connect(str(path))
-    workspace = workspaces.find(db, TOKEN)
-    assert workspace is not None
-    bound = (
-        "SELECT count(*) FROM contacts WHERE workspace_id = ?"
-        " AND json_extract(custom_attributes, ?) = ?"
-    )
-    literal = bound.replace("json_extract(custom_attributes, ?)", _LITERAL_PATH)
-    value = f"AC-{n:07d}"
-    before = _timed(db, bound, [workspace.id, f'$."{ATTRIBUTE}"', value])
-    db.execute(f"CREATE INDEX bench_account_code ON contacts(workspace_id, {_LITERAL_PATH})")
-    try:
-        still_bound = _timed(db, bound, [workspace.id, f'$."{ATTRIBUTE}"', value])
-        after = _timed(db, literal, [workspace.id, value])
-    finally:
-        db.execute("DROP INDEX bench_account_code")
-    return {
-        "contacts": n * 2,  # n is half the table's size
-        "bound_path_ms": before[0],
-        "bound_path_plan": before[1],
-        "bound_path_with_index_ms": still_bound[0],
-        "bound_path_with_index_plan": still_bound[1],
-        "literal_path_with_index_ms": after[0],
-        "literal_path_with_index_plan": after[1],
-    }
-
-
-_LITERAL_PATH = f"json_extract(custom_attributes, '$.\"{ATTRIBUTE}\"')"
-
-
 def _time_requests(session: requests.Session, calls: list[tuple[str, str, Any]]) -> float:
     """Median milliseconds of the calls, each checked to answer 200 with what was asked."""
     timings = []
@@ -205,6 +161,4 @@ def measure(workdir: Path, sizes: tuple[int, ...], repeats: int, per_case: int) 
             ),
             flush=True,
         )
-    results["index_experiment"] = index_experiment(path, sizes[-1] // 2)
-    database.close_all()
     return results

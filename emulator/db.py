@@ -293,7 +293,61 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_initial]
+# Scalar custom attribute values, one row per contact and attribute, so a search by a custom
+# attribute walks an index instead of parsing every contact's JSON. Triggers keep the rows in
+# step with `contacts.custom_attributes`, whichever code path writes the contact. `value` has
+# no declared type, so it keeps the type JSON gave it (text, integer, real; true/false as 1/0)
+# and compares exactly as `json_extract` on the JSON would; JSON nulls are not kept (no value).
+_ATTRIBUTE_VALUES_OF_NEW = """
+    INSERT INTO contact_attribute_values (contact_seq, workspace_id, name, value)
+    SELECT NEW.seq, NEW.workspace_id, key, value FROM json_each(NEW.custom_attributes)
+    WHERE type NOT IN ('null', 'object', 'array');
+"""
+
+
+def _m002_contact_attribute_values(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        f"""
+        CREATE TABLE contact_attribute_values (
+            contact_seq INTEGER NOT NULL,    -- contacts.seq
+            workspace_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value NOT NULL,
+            PRIMARY KEY (contact_seq, name)
+        ) WITHOUT ROWID;
+        INSERT INTO contact_attribute_values (contact_seq, workspace_id, name, value)
+        SELECT contacts.seq, contacts.workspace_id, attribute.key, attribute.value
+        FROM contacts, json_each(contacts.custom_attributes) AS attribute
+        WHERE attribute.type NOT IN ('null', 'object', 'array');
+        -- Holds contact_seq too (the primary key): a search never reads the table itself.
+        CREATE INDEX contact_attribute_values_lookup
+            ON contact_attribute_values(workspace_id, name, value);
+
+        CREATE TRIGGER contacts_attribute_values_insert AFTER INSERT ON contacts
+        BEGIN {_ATTRIBUTE_VALUES_OF_NEW}
+        END;
+        CREATE TRIGGER contacts_attribute_values_update
+        AFTER UPDATE OF custom_attributes, seq, workspace_id ON contacts
+        WHEN OLD.custom_attributes IS NOT NEW.custom_attributes OR OLD.seq IS NOT NEW.seq
+            OR OLD.workspace_id IS NOT NEW.workspace_id
+        BEGIN
+            DELETE FROM contact_attribute_values WHERE contact_seq = OLD.seq;
+            {_ATTRIBUTE_VALUES_OF_NEW}
+        END;
+        -- Also fires for contacts deleted with their workspace (ON DELETE CASCADE).
+        CREATE TRIGGER contacts_attribute_values_delete AFTER DELETE ON contacts
+        BEGIN
+            DELETE FROM contact_attribute_values WHERE contact_seq = OLD.seq;
+        END;
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _m001_initial,
+    _m002_contact_attribute_values,
+]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

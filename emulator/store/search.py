@@ -4,7 +4,10 @@ A query is one filter `{"field", "operator", "value"}` or a group `{"operator": 
 "value": [...]}` of filters and groups [S2.11 search_request]. Each operator is valid only on
 some field types (reference facts §5.5); a refused combination names the field. Values never
 enter the SQL text: every one is a `?` parameter, so the compiled condition can sit in a
-WHERE clause that uses the table's indexes.
+WHERE clause that uses the table's indexes. A field whose values another table keeps (a
+contact's custom attributes, in an indexed side table) is tested through that table: a
+condition on its values becomes "the row is among those with a value meeting it", and a
+negation "the row is not among them", so rows without a value match negations as below.
 
 Where Intercom leaves the semantics open, the emulator's choices:
 - negations (`!=`, `NIN`, `!~`) also match contacts without a value, as a search engine's
@@ -51,12 +54,17 @@ class Expr:
 @dataclass(frozen=True)
 class Field:
     """A searchable field: its SQL expression and kind. For a "relation", `expr` is a
-    condition with one `?` for the value (e.g. an EXISTS over a join table)."""
+    condition with one `?` for the value (e.g. an EXISTS over a join table).
+
+    `rows_with` is set when the values live in another table, one row per value: a condition
+    on the searched row with a `{condition}` mark, where a condition on `expr` (there, a
+    column of the other table) goes; true for the rows having a value that meets it."""
 
     expr: Expr
     kind: str
     lower: bool = False
     nullable: bool = True
+    rows_with: Expr | None = None
 
 
 Resolver = Callable[[str], "Field | None"]
@@ -139,18 +147,32 @@ def _condition(field: Field, operator: str, value: Any, name: str) -> Expr:
         found = Expr(field.expr.sql, (*field.expr.params, scalar))
         return found if operator == "=" else Expr(f"NOT {found.sql}", found.params)
     if field.kind == "date":
-        return _date(field.expr, operator, scalar)
+        return _having(field, _date(field.expr, operator, scalar))
     if operator in _LIKE_PATTERNS:
-        return _like(field.expr, operator, scalar)
+        return _like(field, operator, scalar)
     if operator == "!=":
-        return _or_missing(field.expr, Expr(f"{field.expr.sql} = ?", (*field.expr.params, scalar)))
+        return _lacking(field, Expr(f"{field.expr.sql} = ?", (*field.expr.params, scalar)))
     # operator is one of = > < >= <=, from the fixed list above: safe to write into the SQL.
-    return Expr(f"{field.expr.sql} {operator} ?", (*field.expr.params, scalar))
+    return _having(field, Expr(f"{field.expr.sql} {operator} ?", (*field.expr.params, scalar)))
 
 
-def _or_missing(expr: Expr, condition: Expr) -> Expr:
-    """NOT condition, matching rows without a value too."""
-    return Expr(f"({expr.sql} IS NULL OR NOT ({condition.sql}))", (*expr.params, *condition.params))
+def _having(field: Field, condition: Expr) -> Expr:
+    """The rows with a value meeting `condition` (a condition on `field.expr`)."""
+    if field.rows_with is None:
+        return condition
+    sql = field.rows_with.sql.format(condition=condition.sql)
+    return Expr(sql, (*field.rows_with.params, *condition.params))
+
+
+def _lacking(field: Field, condition: Expr) -> Expr:
+    """The rows without a value meeting `condition`, rows without any value included."""
+    if field.rows_with is None:
+        expr = field.expr
+        return Expr(
+            f"({expr.sql} IS NULL OR NOT ({condition.sql}))", (*expr.params, *condition.params)
+        )
+    having = _having(field, condition)
+    return Expr(f"NOT {having.sql}", having.params)
 
 
 def _membership(field: Field, operator: str, value: Any, name: str) -> Expr:
@@ -159,21 +181,24 @@ def _membership(field: Field, operator: str, value: Any, name: str) -> Expr:
     values = [coerce(field, item, name) for item in value]
     marks = ", ".join("?" for _ in values)
     inside = Expr(f"{field.expr.sql} IN ({marks})", (*field.expr.params, *values))
-    return inside if operator == "IN" else _or_missing(field.expr, inside)
+    return _having(field, inside) if operator == "IN" else _lacking(field, inside)
 
 
 def _presence(field: Field, operator: str, name: str) -> Expr:
     if operator not in ("=", "!=") or field.kind == "relation":
         raise ParameterInvalid(f"Operator '{operator}' needs a value, not null", field=name)
-    test = "IS NULL" if operator == "=" else "IS NOT NULL"
-    return Expr(f"{field.expr.sql} {test}", field.expr.params)
+    if field.rows_with is None:
+        test = "IS NULL" if operator == "=" else "IS NOT NULL"
+        return Expr(f"{field.expr.sql} {test}", field.expr.params)
+    present = Expr(f"{field.expr.sql} IS NOT NULL", field.expr.params)
+    return _lacking(field, present) if operator == "=" else _having(field, present)
 
 
-def _like(expr: Expr, operator: str, value: str) -> Expr:
+def _like(field: Field, operator: str, value: str) -> Expr:
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = _LIKE_PATTERNS[operator].format(escaped)
-    matches = Expr(f"{expr.sql} LIKE ? ESCAPE '\\'", (*expr.params, pattern))
-    return _or_missing(expr, matches) if operator == "!~" else matches
+    matches = Expr(f"{field.expr.sql} LIKE ? ESCAPE '\\'", (*field.expr.params, pattern))
+    return _lacking(field, matches) if operator == "!~" else _having(field, matches)
 
 
 def _date(expr: Expr, operator: str, value: int) -> Expr:

@@ -4,10 +4,17 @@ Searched contacts are the listed ones (archived and merged contacts are left out
 leaves merged ones out [S2.11]; leaving archived ones out too is the emulator's choice, which
 is why a create can meet the 409's archived variant) and only once the search index has them:
 a write becomes searchable `search_lag_seconds` after it happened (Intercom: "a few minutes").
+
+Custom attributes are searched in `contact_attribute_values` (emulator/db.py, migration 2),
+which triggers keep in step with each contact's `custom_attributes`: a filter becomes
+`contacts.seq IN (SELECT contact_seq ... WHERE workspace_id = ? AND name = ? AND value ...)`,
+answered from the table's `(workspace_id, name, value)` index rather than by reading the JSON
+of every contact in the workspace; negations become `NOT contacts.seq IN (...)`.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from emulator.errors import ParameterInvalid, ParameterNotFound
@@ -89,24 +96,28 @@ _CUSTOM_KINDS = {
     "datetime": "date",
 }
 _CUSTOM_PREFIX = "custom_attributes."
+# A column of contact_attribute_values: the value as JSON had it (true/false as 1/0).
+_VALUE = Expr("value")
+# Dates may be stored as unix seconds or ISO 8601 text: compare both as unix seconds.
+_DATE_OF = (
+    "(CASE WHEN typeof({value}) = 'text' THEN CAST(strftime('%s', {value}) AS INTEGER)"
+    " ELSE {value} END)"
+)
+_DATE_VALUE = Expr(_DATE_OF.format(value=_VALUE.sql))
+# No `+`: the planner should start from this index, not from the contacts table's own.
+_CONTACTS_WITH = (
+    "contacts.seq IN (SELECT contact_seq FROM contact_attribute_values"
+    " WHERE workspace_id = ? AND name = ? AND {condition})"
+)
 
 
 def _custom_field(ctx: Context, name: str) -> Field | None:
     data_type = data_attributes.types_by_name(ctx, "contact").get(name)
     if data_type is None:
         return None
-    path = f'$."{name}"'
-    value = Expr("json_extract(custom_attributes, ?)", (path,))
     kind = _CUSTOM_KINDS[data_type]
-    if kind == "date":
-        # Dates may be stored as unix seconds or ISO 8601 text: compare both as unix seconds.
-        value = Expr(
-            "(CASE WHEN typeof(json_extract(custom_attributes, ?)) = 'text'"
-            " THEN CAST(strftime('%s', json_extract(custom_attributes, ?)) AS INTEGER)"
-            " ELSE json_extract(custom_attributes, ?) END)",
-            (path, path, path),
-        )
-    return Field(value, kind)
+    value = _DATE_VALUE if kind == "date" else _VALUE
+    return Field(value, kind, rows_with=Expr(_CONTACTS_WITH, (ctx.workspace.id, name)))
 
 
 def resolve(ctx: Context, name: str) -> Field | None:
@@ -114,6 +125,22 @@ def resolve(ctx: Context, name: str) -> Field | None:
     if name.startswith(_CUSTOM_PREFIX):
         return _custom_field(ctx, name[len(_CUSTOM_PREFIX) :])
     return _FIELDS.get(name)
+
+
+def _sort_value(name: str, field: Field) -> Expr:
+    """The field's value on each contact, for ORDER BY; NULL where the contact has none.
+
+    A custom attribute is read from the contact's JSON: a sort visits every matching contact
+    anyway, and at 100,000 contacts json_extract took half the time a lookup in the side
+    table did. The path's name is written as json.dumps wrote the stored keys (non-ASCII as
+    \\u escapes): SQLite 3.40 matches path names to keys without decoding either."""
+    if field.rows_with is None:
+        return field.expr
+    path = f"$.{json.dumps(name[len(_CUSTOM_PREFIX) :])}"
+    value = Expr("json_extract(custom_attributes, ?)", (path,))
+    if field.kind == "date":
+        return Expr(_DATE_OF.format(value=value.sql), value.params * 3)
+    return value
 
 
 def _pagination(raw: Any) -> tuple[int, str | None]:
@@ -144,13 +171,14 @@ def _order(ctx: Context, raw: Any) -> pages.Order:
     field = resolve(ctx, name) if isinstance(name, str) else None
     if field is None or field.kind == "relation":
         raise ParameterInvalid(f"Cannot sort by '{name}'", field="sort")
+    value = _sort_value(name, field)
     if field.nullable:  # contacts without a value sort as the lowest
         lowest = "" if field.kind == "string" else -(2**63)
-        key = Expr(f"ifnull({field.expr.sql}, ?)", (*field.expr.params, lowest))
+        key = Expr(f"ifnull({value.sql}, ?)", (*value.params, lowest))
     else:
         # Unary + keeps SQLite from walking the sort column's index instead of using the
         # filter's (an email lookup must not scan every contact in created_at order).
-        key = Expr(f"+{field.expr.sql}", field.expr.params)
+        key = Expr(f"+{value.sql}", value.params)
     return pages.Order(key, descending=order == "descending")
 
 
