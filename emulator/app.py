@@ -1,10 +1,17 @@
 """The Flask application factory and the life of one request.
 
 A request to Intercom's API: check `Accept`, find the workspace of the bearer token (401 if
-refused), resolve `Intercom-Version`, count it against the rate limits, then run the route inside
-a savepoint of one `BEGIN IMMEDIATE` transaction. A refused request rolls back to the savepoint
-(the store is unchanged, the rate counter keeps its count); the transaction commits before the
-response leaves, so an acknowledged write is on disk.
+refused), resolve `Intercom-Version`, count it against the rate limits, then run the route.
+
+A route that changes something runs inside a savepoint of one `BEGIN IMMEDIATE` transaction,
+counted against the rate limits first: a refused request rolls back to the savepoint (the store
+is unchanged, the rate counter keeps its count), and the transaction commits before the response
+leaves, so an acknowledged write is on disk.
+
+A route that only reads (GET, HEAD, search and list) runs in a read transaction, which takes no
+lock and waits for no writer (SQLite's WAL). It is counted afterwards, with its journal entry, in
+one short write transaction; a request over the limit is answered 429 then, as it would have been
+before: a read changes nothing, so counting it late is invisible to the client.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from emulator import db as database
@@ -30,6 +37,8 @@ log = logging.getLogger("emulator")
 
 CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
 MESSENGER_PREFIX = "/messenger/"
+# Routes that read whatever their method: Intercom searches and lists companies with a POST.
+READ_ONLY_POSTS = frozenset({"contacts.search_contacts", "companies.list_all"})
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DATABASE": "emulator.db",  # a path, or ":memory:" for a throwaway database
@@ -106,8 +115,6 @@ def _compile_request_validation(app: Flask) -> request_validation.RequestValidat
 
 
 def runtime() -> Runtime:
-    from flask import current_app
-
     return current_app.extensions["emulator"]  # type: ignore[no-any-return]
 
 
@@ -150,25 +157,45 @@ def _begin() -> None:
         request.headers.get("Intercom-Version"), workspace.settings["default_version"]
     )
     versions.check_path(version, request.path)  # /users is 1.x only, /contacts 2.x only
-    # Checked before the write lock is taken, refused after the rate limit counted the request
-    # and a fault rule had its turn, as when the store refuses it.
+    # Checked before any lock is taken, refused after the rate limit counted the request and a
+    # fault rule had its turn, as when the store refuses it.
     violation = _request_violation()
-    db.conn.execute("BEGIN IMMEDIATE")
     if token is not None:  # the Messenger is not the REST API: no rate limit [DOC-RL]
-        g.quota = ratelimit.admit(db, workspace, token, now)
+        g.rate = (workspace, token, now)
+    g.read_only = _is_read_only()
+    if g.read_only:
+        db.conn.execute("BEGIN")  # one snapshot for the whole route, no lock
+        g.changes = db.conn.total_changes
+    else:
+        db.conn.execute("BEGIN IMMEDIATE")
+        _admit()
     if fault is not None and fault.status is not None:
         raise faults.InjectedFault(fault)
     if violation is not None:
         raise violation
-    db.conn.execute("SAVEPOINT request_op")
-    g.savepoint = True
+    if not g.read_only:
+        db.conn.execute("SAVEPOINT request_op")
+        g.savepoint = True
     g.ctx = Context(db=db, workspace=workspace, token=token or "", now=int(now), version=version)
+
+
+def _is_read_only() -> bool:
+    if request.method in ("GET", "HEAD"):
+        return True
+    rule = request.url_rule
+    return rule is not None and rule.endpoint in READ_ONLY_POSTS
+
+
+def _admit() -> None:
+    """Count the request against its app's and workspace's windows (429 when either is full)."""
+    rate = g.pop("rate", None)
+    if rate is not None:
+        workspace, token, now = rate
+        g.quota = ratelimit.admit(g.db, workspace, token, now)
 
 
 def _request_violation() -> errors.IntercomError | None:
     """What openapi/ refuses in this request's body or query (see emulator.request_validation)."""
-    from flask import current_app
-
     from emulator.routes.parsing import json_body, query
 
     rule = request.url_rule
@@ -240,20 +267,43 @@ def _drop_connection() -> None:
 
 
 def _finish(response: Response) -> Response:
+    db = g.get("db")
+    if db is not None and g.get("workspace") is not None:
+        if g.get("read_only") and not _end_read(db):  # the read is over: count it, log it
+            response = current_app.make_response(_render_error(errors.ServerError()))
+        if not db.conn.in_transaction:
+            db.conn.execute("BEGIN IMMEDIATE")
+        response = _count_late(response)
+        journal.record(db, g.workspace, _journal_entry(response))
+    g.pop("db", None)
+    if db is not None and db.conn.in_transaction:
+        db.conn.execute("COMMIT")
     quota = g.get("quota")
     if quota is not None:
         response.headers.update(quota.headers())
     response.headers["X-Request-Id"] = g.get("request_id", "")
-    db = g.pop("db", None)
-    if db is None:
-        return response
-    workspace = g.get("workspace")
-    if workspace is not None:
-        if not db.conn.in_transaction:
-            db.conn.execute("BEGIN IMMEDIATE")
-        journal.record(db, workspace, _journal_entry(response))
+    return response
+
+
+def _end_read(db: Any) -> bool:
+    """End the read transaction; False if the route wrote in it. It took no lock to do so: its
+    changes are undone, and the request fails loudly (a bug: list the route among the writers)."""
+    g.read_only = False
+    wrote = db.conn.total_changes != g.get("changes", db.conn.total_changes)
     if db.conn.in_transaction:
-        db.conn.execute("COMMIT")
+        db.conn.execute("ROLLBACK" if wrote else "COMMIT")
+    if wrote:
+        log.error("%s %s wrote inside a read-only route", request.method, request.path)
+    return not wrote
+
+
+def _count_late(response: Response) -> Response:
+    """Count a request that was answered before it was counted (reads, and requests refused
+    before the write lock was taken); over the limit, its answer becomes the 429."""
+    try:
+        _admit()
+    except errors.RateLimited as error:
+        return current_app.make_response(_render_error(error))
     return response
 
 
@@ -284,7 +334,11 @@ def _journal_entry(response: Response) -> dict[str, Any]:
 def _abandon(exc: BaseException | None) -> None:
     """Roll back whatever a failed request left open (the response never said it was done)."""
     db = g.pop("db", None)
-    if db is not None and db.conn.in_transaction:
+    if db is None:
+        return
+    if g.get("read_only"):
+        _end_read(db)
+    if db.conn.in_transaction:
         db.conn.execute("ROLLBACK")
 
 

@@ -1,7 +1,8 @@
 """Intercom's rate limits: fixed 10-second windows per app (token) and per workspace.
 
-Counters live in SQLite and are bumped inside the request's write transaction, so every worker
-process sees the same count and exactly the limit is admitted per window.
+Counters live in SQLite and are bumped in a write transaction (a writing request's own, or for a
+read the short one after it), so every worker process sees the same count and exactly the limit
+is admitted per window.
 """
 
 from __future__ import annotations
@@ -31,35 +32,40 @@ class Quota:
         }
 
 
-def _used(db: sqlite_utils.Database, key: str, window: int) -> int:
-    row = db.execute("SELECT window_start, count FROM rate_windows WHERE key = ?", [key]).fetchone()
-    return row[1] if row and row[0] == window else 0
-
-
-def _bump(db: sqlite_utils.Database, key: str, window: int, count: int) -> None:
-    db.execute(
-        "INSERT INTO rate_windows (key, window_start, count) VALUES (?, ?, ?)"
-        " ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start,"
-        " count = excluded.count",
-        [key, window, count],
-    )
+def _count(db: sqlite_utils.Database, key: str, window: int) -> int:
+    """Count one request in `key`'s window (a new window starts at 1); the count after it."""
+    row = db.execute(
+        "INSERT INTO rate_windows (key, window_start, count) VALUES (?, ?, 1)"
+        " ON CONFLICT(key) DO UPDATE SET"
+        " count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END,"
+        " window_start = excluded.window_start"
+        " RETURNING count",
+        [key, window],
+    ).fetchone()
+    return int(row[0])
 
 
 def admit(db: sqlite_utils.Database, workspace: Workspace, token: str, now: float) -> Quota:
-    """Count one request, or raise 429 when the app's or the workspace's window is full."""
+    """Count one request, or raise 429 when the app's or the workspace's window is full.
+
+    One statement per window counts and reads it; a refused request is taken back out of both
+    counts, so only admitted requests use up a window.
+    """
     window = int(now) - int(now) % RATE_WINDOW_SECONDS
     reset = window + RATE_WINDOW_SECONDS
     app_limit = workspace.settings["rate_limit_app"]
     workspace_limit = workspace.settings["rate_limit_workspace"]
     app_key, workspace_key = f"app:{token}", f"workspace:{workspace.id}"
-    app_used = _used(db, app_key, window)
-    workspace_used = _used(db, workspace_key, window)
+    app_used = _count(db, app_key, window)
+    workspace_used = _count(db, workspace_key, window)
     for used, limit in ((app_used, app_limit), (workspace_used, workspace_limit)):
-        if used >= limit:
+        if used > limit:
+            db.execute(
+                "UPDATE rate_windows SET count = count - 1 WHERE key IN (?, ?)",
+                [app_key, workspace_key],
+            )
             quota = Quota(app_limit, 0, reset)
             raise RateLimited(
                 f"Exceeded rate limit of {limit} in 10_seconds", headers=quota.headers()
             )
-    _bump(db, app_key, window, app_used + 1)
-    _bump(db, workspace_key, window, workspace_used + 1)
-    return Quota(app_limit, max(app_limit - app_used - 1, 0), reset)
+    return Quota(app_limit, max(app_limit - app_used, 0), reset)

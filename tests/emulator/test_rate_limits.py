@@ -80,3 +80,42 @@ def test_control_api_and_unauthenticated_requests_carry_no_rate_headers(client, 
     assert "X-RateLimit-Limit" not in client.get("/_emulator/settings").headers
     assert "X-RateLimit-Limit" not in app.test_client().get("/me").headers
     assert client.get("/me").headers["X-RateLimit-Limit"] == "1666"
+
+
+def test_reads_and_writes_share_one_window_and_a_refused_write_changes_nothing(client):
+    # Writes are counted before the route runs, reads after it: one window counts both.
+    client.post("/_emulator/clock", json={"freeze": True, "at": 1_700_000_000})
+    client.patch("/_emulator/settings", json={"rate_limit_app": 4})
+    created = client.post("/contacts", json={"email": "first@example.com"})
+    contact_id = created.get_json()["id"]
+    reads = [client.get(f"/contacts/{contact_id}") for _ in range(2)]
+    search = client.post(
+        "/contacts/search",
+        json={"query": {"field": "email", "operator": "=", "value": "first@example.com"}},
+    )
+    over = client.post("/contacts", json={"email": "second@example.com"})
+    read_over = client.get(f"/contacts/{contact_id}")
+
+    assert [r.status_code for r in (created, *reads, search)] == [200, 200, 200, 200]
+    assert [r.headers["X-RateLimit-Remaining"] for r in (created, *reads, search)] == [
+        "3",
+        "2",
+        "1",
+        "0",
+    ]
+    for refused in (over, read_over):
+        assert refused.status_code == 429
+        assert refused.get_json()["errors"][0]["code"] == "rate_limit_exceeded"
+        assert refused.headers["X-RateLimit-Remaining"] == "0"
+    client.post("/_emulator/clock", json={"advance": 10})  # the next window
+    emails = {
+        "field": "email",
+        "operator": "IN",
+        "value": ["first@example.com", "second@example.com"],
+    }
+    found = client.post("/contacts/search", json={"query": emails})
+    assert found.status_code == 200
+    # The refused create left nothing behind.
+    assert [c["email"] for c in found.get_json()["data"]] == ["first@example.com"]
+    journal = client.get("/_emulator/journal?status=429").get_json()["data"]
+    assert [(e["method"], e["status"]) for e in journal] == [("GET", 429), ("POST", 429)]
