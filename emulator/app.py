@@ -130,7 +130,8 @@ def bearer_token() -> str | None:
 
 def _accepts_json() -> bool:
     """False when the client sent an `Accept` header that rules JSON out (406, as Intercom)."""
-    if not request.headers.get("Accept"):
+    accept = request.headers.get("Accept")
+    if not accept or accept in ("application/json", "*/*"):  # most clients: skip the parsing
         return True
     return request.accept_mimetypes.quality("application/json") > 0
 
@@ -152,7 +153,7 @@ def _begin() -> None:
     workspace = _messenger_workspace(db) if messenger else _token_workspace(db, rt, token)
     g.workspace = workspace
     now = clock.now(workspace)
-    fault = _take_fault(db, workspace.id)
+    fault = _take_fault(db, workspace.id) if workspace.has_fault_rules else None
     version = versions.resolve(
         request.headers.get("Intercom-Version"), workspace.settings["default_version"]
     )

@@ -19,6 +19,7 @@ class Workspace:
     created_at: int
     clock_frozen_at: float | None = None
     clock_offset: float = 0.0
+    has_fault_rules: bool = True  # False lets a request skip looking for a rule that fires
 
 
 @dataclass

@@ -18,13 +18,25 @@ from emulator.store.context import Workspace
 
 _SELECT = """
     SELECT w.id, w.name, w.admin_id, w.admin_name, w.admin_email, w.settings, w.created_at,
-           w.clock_frozen_at, w.clock_offset
+           w.clock_frozen_at, w.clock_offset,
+           EXISTS (SELECT 1 FROM faults f WHERE f.workspace_id = w.id)
     FROM tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.token = ?
 """
 
 
 def _from_row(row: tuple[Any, ...]) -> Workspace:
-    wid, name, admin_id, admin_name, admin_email, raw_settings, created_at, frozen, offset = row
+    (
+        wid,
+        name,
+        admin_id,
+        admin_name,
+        admin_email,
+        raw_settings,
+        created_at,
+        frozen,
+        offset,
+        faults,
+    ) = row
     return Workspace(
         wid,
         name,
@@ -35,6 +47,7 @@ def _from_row(row: tuple[Any, ...]) -> Workspace:
         created_at,
         frozen,
         offset,
+        bool(faults),
     )
 
 

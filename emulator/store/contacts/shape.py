@@ -36,33 +36,30 @@ def _addressable(
     }
 
 
+def _embedded(ctx: Context, sql: str, contact_id: str) -> tuple[list[str], int]:
+    """The first EMBEDDED_LIMIT ids a query lists, and how many it lists in all (one statement:
+    the window's count is taken before the LIMIT)."""
+    rows = ctx.db.execute(sql, [contact_id, EMBEDDED_LIMIT]).fetchall()
+    return [str(row[0]) for row in rows], rows[0][1] if rows else 0
+
+
 def _companies(ctx: Context, contact_id: str) -> dict[str, Any]:
-    ids = [
-        row[0]
-        for row in ctx.db.execute(
-            "SELECT company_id FROM contact_companies WHERE contact_id = ?"
-            " ORDER BY created_at, rowid LIMIT ?",
-            [contact_id, EMBEDDED_LIMIT],
-        )
-    ]
-    (total,) = ctx.db.execute(
-        "SELECT count(*) FROM contact_companies WHERE contact_id = ?", [contact_id]
-    ).fetchone()
+    ids, total = _embedded(
+        ctx,
+        "SELECT company_id, count(*) OVER () FROM contact_companies WHERE contact_id = ?"
+        " ORDER BY created_at, rowid LIMIT ?",
+        contact_id,
+    )
     return _addressable(contact_id, "company", ids, total, "/companies")
 
 
 def _tags(ctx: Context, contact_id: str) -> dict[str, Any]:
-    ids = [
-        str(row[0])
-        for row in ctx.db.execute(
-            "SELECT tag_id FROM contact_tags WHERE contact_id = ?"
-            " ORDER BY applied_at, rowid LIMIT ?",
-            [contact_id, EMBEDDED_LIMIT],
-        )
-    ]
-    (total,) = ctx.db.execute(
-        "SELECT count(*) FROM contact_tags WHERE contact_id = ?", [contact_id]
-    ).fetchone()
+    ids, total = _embedded(
+        ctx,
+        "SELECT tag_id, count(*) OVER () FROM contact_tags WHERE contact_id = ?"
+        " ORDER BY applied_at, rowid LIMIT ?",
+        contact_id,
+    )
     return _addressable(contact_id, "tag", ids, total, "/tags")
 
 
