@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import uuid
 from typing import Any
 
@@ -40,19 +41,20 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(contact_id, event_name
 """
 _COLUMNS = ("id", "external_id", "email", "name", "created_at")
 _SELECT = "SELECT id, external_id, email, name, created_at FROM contacts"
-_connection: sqlite3.Connection | None = None
+_local = threading.local()
 
 
 def connection() -> sqlite3.Connection:
-    """This worker's connection (opened after gunicorn forks, never shared across processes)."""
-    global _connection
-    if _connection is None:
+    """This thread's connection (opened after gunicorn forks, never shared across processes or
+    threads), as the emulator keeps one per thread."""
+    conn: sqlite3.Connection | None = getattr(_local, "connection", None)
+    if conn is None:
         conn = sqlite3.connect(os.environ["CEILING_DB"], isolation_level=None, timeout=30)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.executescript(SCHEMA)
-        _connection = conn
-    return _connection
+        _local.connection = conn
+    return conn
 
 
 def _contact(row: tuple[Any, ...] | None) -> dict[str, Any] | None:
