@@ -122,6 +122,14 @@ def main() -> None:
     type=click.IntRange(1, 64),
     help="gunicorn worker processes (1 with ':memory:').",
 )
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker. Above 1, workers keep client connections alive between requests "
+    "(gunicorn's gthread worker); 1 closes each connection after its response.",
+)
 @setting_options
 def serve(
     host: str,
@@ -131,6 +139,7 @@ def serve(
     config_file: Path | None,
     admin_token: str | None,
     workers: int,
+    threads: int,
     **setting_flags: Any,
 ) -> None:
     """Serve the emulated Intercom API until Ctrl-C."""
@@ -156,7 +165,7 @@ def serve(
         click.echo(server.ready_message(url, label))
         sys.stdout.flush()
 
-    server.run(config, sock, workers, on_ready=announce)
+    server.run(config, sock, workers, threads=threads, on_ready=announce)
 
 
 # --- commands that talk to a running emulator's control API -------------------------------------

@@ -66,20 +66,28 @@ def run(
     config: dict[str, Any],
     sock: socket.socket,
     workers: int,
+    threads: int = 1,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM; `config` is what create_app receives in each worker."""
+    """Serve until SIGINT/SIGTERM; `config` is what create_app receives in each worker.
+
+    One thread per worker (gunicorn's sync worker) closes each connection after its response;
+    more (the gthread worker) keep connections alive. Each thread has its own SQLite connection.
+    """
     from emulator.app import create_app
 
     if config["DATABASE"] != database.MEMORY:
         database.migrate(database.connect(str(config["DATABASE"])))
         database.close_all()
     else:
-        workers = 1  # an in-memory database lives in one process
+        # An in-memory database lives in one process, and its shared cache answers a second
+        # thread's write with SQLITE_LOCKED, which no busy handler waits out.
+        workers, threads = 1, 1
     options = {
         "bind": [f"fd://{sock.fileno()}"],
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "threads": threads,
         "timeout": 60,
         "graceful_timeout": 5,
         "control_socket_disable": True,  # gunicorn >= 25 otherwise opens ~/.gunicorn/gunicorn.ctl

@@ -7,11 +7,13 @@ workspace holds exactly what its clients were told they created, once.
 
 from __future__ import annotations
 
+import http.client
 import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from emulator.testing import EmulatorProcess
@@ -77,9 +79,14 @@ class Client(threading.Thread):
         self.call("GET", "/_emulator/journal", params={"limit": 5})
 
 
-def test_32_clients_across_workspaces(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("workers", "threads"),
+    [(WORKERS, 1), (2, 8)],
+    ids=["4 processes", "2 processes of 8 threads"],
+)
+def test_32_clients_across_workspaces(tmp_path: Path, workers: int, threads: int) -> None:
     db_path = tmp_path / "concurrency.db"
-    with EmulatorProcess(db_path, workers=WORKERS) as server:
+    with EmulatorProcess(db_path, "--threads", str(threads), workers=workers) as server:
         clients = [Client(server.url, n) for n in range(CLIENTS)]
         for client in clients:
             client.start()
@@ -109,3 +116,24 @@ def test_32_clients_across_workspaces(tmp_path: Path) -> None:
                 db_path, "SELECT count(*) FROM events WHERE workspace_id = ?", (workspace_id,)
             )
             assert stored == [events[token]] == [CONTACTS_PER_CLIENT * CLIENTS // WORKSPACES]
+
+
+@pytest.mark.parametrize(("threads", "kept_alive"), [(1, False), (4, True)])
+def test_threaded_workers_keep_the_connection_alive(
+    tmp_path: Path, threads: int, kept_alive: bool
+) -> None:
+    with EmulatorProcess(tmp_path / "keepalive.db", "--threads", str(threads)) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        answers = []
+        try:
+            for _ in range(3):
+                connection.request("GET", "/me", headers={"Authorization": "Bearer keepalive"})
+                response = connection.getresponse()
+                response.read()
+                answers.append(response.status)
+                if response.getheader("Connection", "").lower() == "close":
+                    break
+        finally:
+            connection.close()
+    assert answers == ([200, 200, 200] if kept_alive else [200])
