@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import explanations, loadgen, machine, targets
+from bench import contention, explanations, loadgen, machine, targets
 
 HEADER = """# Benchmarks
 
@@ -105,17 +105,16 @@ def _contention(record: dict[str, Any]) -> str:
     results = record["results"]
     routes = list(next(iter(results["summary"].values())))
     rows = [
-        [
-            name.replace("emulator-", "").replace("w", " worker(s)"),
-            *(f"{by_route[r]:,.0f}" for r in routes),
-        ]
+        [contention.label(name), *(f"{by_route[r]:,.0f}" for r in routes)]
         for name, by_route in results["summary"].items()
     ]
     text = (
-        "## Workers\n\nThe emulator's req/s with 1, 2 and 4 gunicorn workers, same load"
+        "## Workers\n\nThe emulator's req/s with 1, 2 and 4 gunicorn worker processes, and with"
+        " 2 processes of 4 threads (`--threads 4`: gunicorn's gthread worker, which keeps"
+        " connections alive), same load"
         f" ({results['repeats']} repeats of {results['seconds_per_run']} s, median)."
         " Throughput that does not grow with workers means the requests are serialised"
-        " on SQLite's write lock.\n\n"
+        " on SQLite's write lock or the two cores are already busy.\n\n"
     )
     return text + _table(["workers", *(loadgen.ROUTE_LABELS[r] for r in routes)], rows)
 
