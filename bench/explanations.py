@@ -64,8 +64,8 @@ def _ceiling(data: dict[str, Any]) -> str:
         "What is left has a price. Reads that write nothing would need rate counters in memory"
         " shared by the worker processes and a journal written behind the response (an entry"
         " could then be missing for a moment after its response); a by-hand run without the"
-        " read's count and journal entry reached about 1.7x the emulator's GET req/s (at commit 3dc7792), still"
-        " under half of the ceiling, so the per-request work (Flask's hooks, the lookups, the"
+        " read's count and journal entry (at commit 3dc7792) reached about 1.7x the emulator's"
+        " GET req/s, still under half of the ceiling, so the per-request work (Flask's hooks, the lookups, the"
         " full Intercom shape, JSON) is the larger part. The emulator keeps exact limits and a"
         " complete journal.\n"
     )
@@ -114,12 +114,17 @@ def _competitors(verdicts: list[targets.Verdict], data: dict[str, Any]) -> str:
             + "; ".join(f"{v.target} (emulator {v.measured}, ceiling {v.ceiling})" for v in within)
             + ".\n\n"
         )
+    wiremock = sorted(float(v.ceiling.rstrip("x")) for v in judged if v.key.startswith("wire"))
+    if wiremock:
+        text += (
+            "WireMock answers canned bytes from the JVM: the bare Flask app itself reached"
+            f" {wiremock[0]:.2f}x-{wiremock[-1]:.2f}x of its req/s in this run, so half of it"
+            " is out of reach of any Flask app on this machine.\n\n"
+        )
     return text + (
         "The emulator does far more than either: it keeps state, validates, limits and"
         " journals. Prism never returns a contact it was given and refuses the numeric metadata"
-        " Intercom accepts; WireMock answers the same canned contact for every id. WireMock's"
-        " stubs run on the JVM at 10-15x a Python WSGI app's req/s on this machine; half of"
-        " that is out of reach of any Flask app, the bare one included.\n"
+        " Intercom accepts; WireMock answers the same canned contact for every id.\n"
     )
 
 
