@@ -66,8 +66,8 @@ def _ceiling(data: dict[str, Any]) -> str:
         " could then be missing for a moment after its response); a by-hand run without the"
         " read's count and journal entry (at commit 3dc7792) reached about 1.7x the emulator's"
         " GET req/s, still under half of the ceiling, so the per-request work (Flask's hooks,"
-        " the lookups, the full Intercom shape, JSON) is the larger part. The emulator keeps exact limits and a"
-        " complete journal.\n"
+        " the lookups, the full Intercom shape, JSON) is the larger part. The emulator keeps"
+        " exact limits and a complete journal.\n"
     )
     return "\n".join(lines) + "\n"
 
