@@ -29,7 +29,15 @@ def readable_body() -> bytes:
 
 
 def json_body() -> dict[str, Any]:
-    """The request body as a JSON object; `{}` when there is none."""
+    """The request body as a JSON object; `{}` when there is none. Parsed once per request (the
+    request validation reads it before the route does)."""
+    parsed: dict[str, Any] | None = g.get("json_body")
+    if parsed is None:
+        parsed = g.json_body = _parse_json_body()
+    return parsed
+
+
+def _parse_json_body() -> dict[str, Any]:
     raw = readable_body()
     if not raw.strip():
         return {}
