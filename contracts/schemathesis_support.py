@@ -181,6 +181,8 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
     },
     # One of user_id, email or intercom_user_id, which query parameters cannot say.
     "lisDataEvents": {400: (r" not specified$",)},
+    # A JSON schema cannot compare two fields: a summary's first time must not be after its last.
+    "dataEventSummaries": {400: (r"^event_summaries\.first must not be after ",)},
     "createDataAttribute": {
         400: (r"^You already have '.*' in your \w+ data", r"limit of \d+ custom data attributes")
     },

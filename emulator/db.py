@@ -386,9 +386,34 @@ def _m002_contact_attribute_values(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_event_summaries(db: sqlite_utils.Database) -> None:
+    # What `POST /events/summaries` adds: a count of an event and its first and last times,
+    # per contact and event name; `GET /events?summary=true` adds them to the events' own.
+    _run_script(
+        db,
+        """
+        CREATE TABLE event_summaries (
+            seq INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            event_name TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            first INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        -- A summary sent again (same contact, name, count and times) is stored once.
+        CREATE UNIQUE INDEX event_summaries_dedupe
+            ON event_summaries(contact_id, event_name, first, last, count);
+        CREATE INDEX event_summaries_ws_name ON event_summaries(workspace_id, event_name);
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_contact_attribute_values,
+    _m003_event_summaries,
 ]
 
 

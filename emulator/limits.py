@@ -16,6 +16,9 @@ EVENT_NAME_LIMIT = 120
 METADATA_KEY_LIMIT = 5
 # GET /events lists only events "less than 90 days old"; summaries count older ones too [S2.11].
 EVENT_LIST_MAX_AGE_SECONDS = 90 * 24 * 60 * 60
+# POST /events/summaries `count`: Intercom states no bound (UNCONFIRMED); the emulator's choice is
+# the 32-bit maximum Intercom states for monthly_spend [S2.11], so totals never overflow SQLite.
+EVENT_SUMMARY_COUNT_MAX = 2**31 - 1
 # GET /events `per_page`: "Defaults to 15" [S2.11]; the maximum is the emulator's choice.
 EVENTS_PER_PAGE_DEFAULT = 15
 # String values of custom attributes and event metadata: 255 characters [DOC-1.4-USER], [HC-EVSET].

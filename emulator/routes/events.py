@@ -1,12 +1,13 @@
-"""`POST /events`, `GET /events`, and the control API's event names under `/_emulator/`."""
+"""`POST /events`, `GET /events`, `POST /events/summaries`, and the control API's event names
+under `/_emulator/`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from emulator.routes.control import require_admin_token, workspace_context
 from emulator.routes.parsing import accepted, context, json_body, ok, query
-from emulator.store import event_names, events
+from emulator.store import event_names, event_summaries, events
 
 blueprint = Blueprint("events", __name__)
 # The emulator's own API (not rate limited): the bearer token picks the workspace.
@@ -18,6 +19,12 @@ control_blueprint.before_request(require_admin_token)
 def create():  # type: ignore[no-untyped-def]
     events.create(context(), json_body())
     return accepted()
+
+
+@blueprint.post("/events/summaries")
+def create_summary():  # type: ignore[no-untyped-def]
+    event_summaries.create(context(), json_body())
+    return Response(status=200)  # Intercom describes its 200 with no body [S2.11]
 
 
 @blueprint.get("/events")

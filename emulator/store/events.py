@@ -175,11 +175,16 @@ def _shape(user: User, row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _summary(ctx: Context, user: User) -> dict[str, Any]:
-    """Every event name the user sent, with counts; older than 90 days included [S2.11]."""
+    """Every event name the user sent, with counts; older than 90 days included [S2.11]. What
+    `POST /events/summaries` added counts too: its counts add up, its first and last times
+    widen the span (emulator/store/event_summaries.py)."""
     rows = ctx.db.execute(
-        "SELECT event_name, min(created_at), max(created_at), count(*) FROM events"
-        " WHERE contact_id = ? GROUP BY event_name ORDER BY event_name",
-        [user.id],
+        "SELECT event_name, min(first), max(last), sum(count) FROM ("
+        " SELECT event_name, created_at AS first, created_at AS last, 1 AS count FROM events"
+        " WHERE contact_id = ? UNION ALL"
+        " SELECT event_name, first, last, count FROM event_summaries WHERE contact_id = ?"
+        ") GROUP BY event_name ORDER BY event_name",
+        [user.id, user.id],
     ).fetchall()
     return {
         "type": "event.summary",
@@ -202,7 +207,13 @@ def _summary(ctx: Context, user: User) -> dict[str, Any]:
     }
 
 
+# The Gregorian calendar repeats every 400 years (146,097 days).
+_FOUR_CENTURIES = 146_097 * 24 * 60 * 60
+
+
 def _iso(timestamp: int) -> str:
-    """Intercom's summary times: "2014-01-16T23:12:21.000+00:00" [S2.11] example."""
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
+    """Intercom's summary times: "2014-01-16T23:12:21.000+00:00" [S2.11] example. Times past
+    Python's year 9999 (up to 2**53 s are accepted) are written with their full year."""
+    cycles = timestamp // _FOUR_CENTURIES
+    moment = datetime.fromtimestamp(timestamp - cycles * _FOUR_CENTURIES, UTC)
+    return f"{moment.year + 400 * cycles:04d}" + moment.strftime("-%m-%dT%H:%M:%S.000+00:00")

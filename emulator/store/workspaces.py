@@ -132,6 +132,7 @@ def all_workspaces(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 # Tables holding a workspace's data, children first; rows of join tables go with their parents.
 _DATA_TABLES = (
     "events",
+    "event_summaries",
     "event_names",
     "contacts",
     "companies",
