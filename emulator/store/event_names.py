@@ -84,11 +84,17 @@ def _set_archived(ctx: Context, name: str, archived: bool) -> None:
     )
 
 
+# Counts and first/last times from the recorded events and from POST /events/summaries.
 _WITH_COUNTS = (
-    "SELECT n.name, n.archived, count(e.seq), min(e.created_at), max(e.created_at)"
-    " FROM event_names n LEFT JOIN events e"
-    " ON e.workspace_id = n.workspace_id AND e.event_name = n.name"
-    " WHERE n.workspace_id = ?"
+    "SELECT n.name, n.archived, e.total + ifnull(s.total, 0),"
+    " min(ifnull(e.first, s.first), ifnull(s.first, e.first)),"
+    " max(ifnull(e.last, s.last), ifnull(s.last, e.last))"
+    " FROM event_names n"
+    " JOIN (SELECT count(*) AS total, min(created_at) AS first, max(created_at) AS last"
+    "  FROM events WHERE workspace_id = ?1 AND event_name = ?2) e"
+    " JOIN (SELECT sum(count) AS total, min(first) AS first, max(last) AS last"
+    "  FROM event_summaries WHERE workspace_id = ?1 AND event_name = ?2) s"
+    " WHERE n.workspace_id = ?1 AND n.name = ?2"
 )
 
 
@@ -99,21 +105,19 @@ def _shape(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def list_all(ctx: Context) -> dict[str, Any]:
     """Every event name with how often it was sent, for the control API."""
-    rows = ctx.db.execute(
-        _WITH_COUNTS + " GROUP BY n.name ORDER BY n.rowid", [ctx.workspace.id]
+    names = ctx.db.execute(
+        "SELECT name FROM event_names WHERE workspace_id = ? ORDER BY rowid", [ctx.workspace.id]
     ).fetchall()
     return {
         "type": "list",
-        "data": [_shape(row) for row in rows],
+        "data": [_one(ctx, name) for (name,) in names],
         "active": active_count(ctx),
         "limit": ctx.setting("event_name_limit"),
     }
 
 
 def _one(ctx: Context, name: str) -> dict[str, Any]:
-    row = ctx.db.execute(
-        _WITH_COUNTS + " AND n.name = ? GROUP BY n.name", [ctx.workspace.id, name]
-    ).fetchone()
+    row = ctx.db.execute(_WITH_COUNTS, [ctx.workspace.id, name]).fetchone()
     return _shape(row)
 
 

@@ -93,6 +93,22 @@ def test_a_summary_adds_to_the_events_recorded_for_its_name(client, user):
     assert (line["count"], line["first"], line["last"]) == (7, iso(NOW - 90 * HOUR), iso(NOW))
 
 
+def test_the_control_apis_event_names_count_summaries_too(client, user):
+    send_event(client, "recorded", created_at=NOW - HOUR)
+    assert (
+        summarise(client, "summarised", count=4, first=NOW - 9 * HOUR, last=NOW).status_code == 200
+    )
+    send_event(client, "summarised", created_at=NOW - 10 * HOUR)
+    names = {n["name"]: n for n in client.get("/_emulator/event_names").get_json()["data"]}
+    assert (names["recorded"]["count"], names["recorded"]["first"]) == (1, NOW - HOUR)
+    summarised = names["summarised"]
+    assert (summarised["count"], summarised["first"], summarised["last"]) == (
+        5,
+        NOW - 10 * HOUR,
+        NOW,
+    )
+
+
 def test_summaries_of_a_name_add_up_and_widen_its_span(client, user):
     assert summarise(client, count=2, first=NOW - 5 * HOUR, last=NOW - 4 * HOUR).status_code == 200
     assert summarise(client, count=3, first=NOW - 6 * HOUR, last=NOW - 5 * HOUR).status_code == 200
