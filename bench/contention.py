@@ -2,9 +2,9 @@
 processes, and against 2 processes of 4 threads (gunicorn's gthread worker, which keeps
 connections alive).
 
-Reads run without SQLite's write lock and only their bookkeeping (rate count, journal entry)
-takes it briefly; writers queue on a kernel lock. Throughput that does not grow with workers
-means the requests are still serialised on the write lock, or the cores are already busy.
+Reads run without SQLite's write lock and write nothing themselves; writers queue on a kernel
+lock. Throughput that does not grow with workers means the requests are still serialised on the
+write lock, or the cores are already busy.
 """
 
 from __future__ import annotations

@@ -1,17 +1,16 @@
 """The Flask application factory and the life of one request.
 
 A request to Intercom's API: check `Accept`, find the workspace of the bearer token (401 if
-refused), resolve `Intercom-Version`, count it against the rate limits, then run the route.
+refused), resolve `Intercom-Version`, count it against the rate limits (counters the worker
+processes share in memory, emulator.shared), then run the route.
 
-A route that changes something runs inside a savepoint of one `BEGIN IMMEDIATE` transaction,
-counted against the rate limits first: a refused request rolls back to the savepoint (the store
-is unchanged, the rate counter keeps its count), and the transaction commits before the response
-leaves, so an acknowledged write is on disk.
-
-A route that only reads (GET, HEAD, search and list) runs in a read transaction, which takes no
-lock and waits for no writer (SQLite's WAL). It is counted afterwards, with its journal entry, in
-one short write transaction; a request over the limit is answered 429 then, as it would have been
-before: a read changes nothing, so counting it late is invisible to the client.
+A route that changes something runs inside a savepoint of one `BEGIN IMMEDIATE` transaction: a
+refused request rolls back to the savepoint (the store is unchanged), and the transaction, with
+the request's journal entry, commits before the response leaves, so an acknowledged write is on
+disk. A route that only reads (GET, HEAD, search and list) runs in a read transaction, which
+takes no lock and waits for no writer (SQLite's WAL); its journal entry, like that of a request
+refused before the store was touched, goes to the shared log that the next writer of the journal
+moves into its table (emulator.store.journal). Reads write nothing to the database themselves.
 """
 
 from __future__ import annotations
@@ -123,91 +122,91 @@ def is_control_path(path: str) -> bool:
 
 
 def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+    req = request._get_current_object()
+    header = req.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _accepts_json() -> bool:
     """False when the client sent an `Accept` header that rules JSON out (406, as Intercom)."""
-    accept = request.headers.get("Accept")
+    req = request._get_current_object()
+    accept = req.headers.get("Accept")
     if not accept or accept in ("application/json", "*/*"):  # most clients: skip the parsing
         return True
-    return request.accept_mimetypes.quality("application/json") > 0
+    return req.accept_mimetypes.quality("application/json") > 0
 
 
 def _begin() -> None:
-    g.request_id = str(uuid.uuid4())
-    g.started = time.perf_counter()
-    if is_control_path(request.path):
+    # The real request and g, looked up once: each use of Flask's proxies costs a lookup.
+    req = request._get_current_object()
+    state = g._get_current_object()
+    state.request_id = str(uuid.uuid4())
+    state.started = time.perf_counter()
+    if is_control_path(req.path):
         return
     if not _accepts_json():
         raise errors.NotAcceptable()
     rt = runtime()
     db = database.connect(rt.db_path)
-    g.db = db
-    messenger = request.path.startswith(MESSENGER_PREFIX)
-    if messenger and request.routing_exception is not None:
-        raise request.routing_exception  # a wrong method says so before the app id is looked up
+    state.db = db
+    messenger = req.path.startswith(MESSENGER_PREFIX)
+    if messenger and req.routing_exception is not None:
+        raise req.routing_exception  # a wrong method says so before the app id is looked up
     token = None if messenger else _authenticate(rt)
     workspace = _messenger_workspace(db) if messenger else _token_workspace(db, rt, token)
-    g.workspace = workspace
+    state.workspace = workspace
     now = clock.now(workspace)
     fault = _take_fault(db, workspace.id) if workspace.has_fault_rules else None
     version = versions.resolve(
-        request.headers.get("Intercom-Version"), workspace.settings["default_version"]
+        req.headers.get("Intercom-Version"), workspace.settings["default_version"]
     )
-    versions.check_path(version, request.path)  # /users is 1.x only, /contacts 2.x only
+    versions.check_path(version, req.path)  # /users is 1.x only, /contacts 2.x only
     # Checked before any lock is taken, refused after the rate limit counted the request and a
     # fault rule had its turn, as when the store refuses it.
     violation = _request_violation()
     if token is not None:  # the Messenger is not the REST API: no rate limit [DOC-RL]
-        g.rate = (workspace, token, now)
-    g.read_only = _is_read_only()
-    if g.read_only:
-        db.conn.execute("BEGIN")  # one snapshot for the whole route, no lock
-        g.changes = db.conn.total_changes
-    else:
-        db.conn.execute("BEGIN IMMEDIATE")
-        _admit()
+        state.quota = ratelimit.admit(db, workspace, token, now)
     if fault is not None and fault.status is not None:
         raise faults.InjectedFault(fault)
     if violation is not None:
         raise violation
-    if not g.read_only:
+    state.read_only = _is_read_only()
+    if state.read_only:
+        db.conn.execute("BEGIN")  # one snapshot for the whole route, no lock
+        state.changes = db.conn.total_changes
+    else:
+        db.conn.execute("BEGIN IMMEDIATE")
         db.conn.execute("SAVEPOINT request_op")
-        g.savepoint = True
-    g.ctx = Context(db=db, workspace=workspace, token=token or "", now=int(now), version=version)
+        state.savepoint = True
+    state.ctx = Context(
+        db=db, workspace=workspace, token=token or "", now=int(now), version=version
+    )
 
 
 def _is_read_only() -> bool:
-    if request.method in ("GET", "HEAD"):
+    req = request._get_current_object()
+    if req.method in ("GET", "HEAD"):
         return True
-    rule = request.url_rule
+    rule = req.url_rule
     return rule is not None and rule.endpoint in READ_ONLY_POSTS
-
-
-def _admit() -> None:
-    """Count the request against its app's and workspace's windows (429 when either is full)."""
-    rate = g.pop("rate", None)
-    if rate is not None:
-        workspace, token, now = rate
-        g.quota = ratelimit.admit(g.db, workspace, token, now)
 
 
 def _request_violation() -> errors.IntercomError | None:
     """What openapi/ refuses in this request's body or query (see emulator.request_validation)."""
     from emulator.routes.parsing import json_body, query
 
-    rule = request.url_rule
-    method = "GET" if request.method == "HEAD" else request.method  # HEAD is GET without a body
+    req = request._get_current_object()
+
+    rule = req.url_rule
+    method = "GET" if req.method == "HEAD" else req.method  # HEAD is GET without a body
     checks = current_app.extensions["request_validation"].get(method, rule and rule.rule)
     if checks is None:
         return None
     try:
         body = json_body() if checks.media_type == request_validation.JSON else None
         if checks.media_type == request_validation.FORM:
-            body = request.form.to_dict()
+            body = req.form.to_dict()
         checks.check(body, query())
     except errors.IntercomError as error:
         return error
@@ -242,12 +241,14 @@ def _messenger_workspace(db: Any) -> Workspace:
 
 def _take_fault(db: Any, workspace_id: str) -> faults.Fault | None:
     """Apply a matching fault rule's latency or dropped connection, before any lock is taken."""
-    rule = request.url_rule
+    req = request._get_current_object()
+    state = g._get_current_object()
+    rule = req.url_rule
     operation_id = rule.endpoint if rule is not None else None
-    fault = faults.take(db, workspace_id, request.method, request.path, operation_id)
+    fault = faults.take(db, workspace_id, req.method, req.path, operation_id)
     if fault is None:
         return None
-    g.fault_id = fault.id
+    state.fault_id = fault.id
     if fault.latency_ms:
         time.sleep(fault.latency_ms / 1000)
     if fault.drop:
@@ -268,67 +269,60 @@ def _drop_connection() -> None:
 
 
 def _finish(response: Response) -> Response:
-    db = g.get("db")
-    if db is not None and g.get("workspace") is not None:
-        if g.get("read_only") and not _end_read(db):  # the read is over: count it, log it
+    state = g._get_current_object()
+    db = state.get("db")
+    if db is not None and state.get("workspace") is not None:
+        if state.get("read_only") and not _end_read(db):
             response = current_app.make_response(_render_error(errors.ServerError()))
-        if not db.conn.in_transaction:
-            db.conn.execute("BEGIN IMMEDIATE")
-        response = _count_late(response)
-        journal.record(db, g.workspace, _journal_entry(response))
-    g.pop("db", None)
+        # Into the write transaction of a request that wrote; otherwise into the shared log.
+        journal.record(db, state.workspace, _journal_entry(response))
+    state.pop("db", None)
     if db is not None and db.conn.in_transaction:
         db.conn.execute("COMMIT")
-    quota = g.get("quota")
+    quota = state.get("quota")
     if quota is not None:
         response.headers.update(quota.headers())
-    response.headers["X-Request-Id"] = g.get("request_id", "")
+    response.headers["X-Request-Id"] = state.get("request_id", "")
     return response
 
 
 def _end_read(db: Any) -> bool:
     """End the read transaction; False if the route wrote in it. It took no lock to do so: its
     changes are undone, and the request fails loudly (a bug: list the route among the writers)."""
-    g.read_only = False
-    wrote = db.conn.total_changes != g.get("changes", db.conn.total_changes)
+    req = request._get_current_object()
+    state = g._get_current_object()
+    state.read_only = False
+    wrote = db.conn.total_changes != state.get("changes", db.conn.total_changes)
     if db.conn.in_transaction:
         db.conn.execute("ROLLBACK" if wrote else "COMMIT")
     if wrote:
-        log.error("%s %s wrote inside a read-only route", request.method, request.path)
+        log.error("%s %s wrote inside a read-only route", req.method, req.path)
     return not wrote
 
 
-def _count_late(response: Response) -> Response:
-    """Count a request that was answered before it was counted (reads, and requests refused
-    before the write lock was taken); over the limit, its answer becomes the 429."""
-    try:
-        _admit()
-    except errors.RateLimited as error:
-        return current_app.make_response(_render_error(error))
-    return response
-
-
 def _journal_entry(response: Response) -> dict[str, Any]:
-    error = g.get("error")
-    ctx = g.get("ctx")
+    req = request._get_current_object()
+    state = g._get_current_object()
+    error = state.get("error")
+    ctx = state.get("ctx")
     try:
         raw = readable_body()
     except (HTTPException, errors.IntercomError):  # too large or malformed: none is kept
         raw = b""
     return {
-        "request_id": g.request_id,
+        "request_id": state.request_id,
         "at": time.time(),
-        "method": request.method,
-        "path": request.path,
-        "query": request.query_string.decode("utf-8", "replace"),
+        "method": req.method,
+        "path": req.path,
+        "query": req.query_string.decode("utf-8", "replace"),
         "status": response.status_code,
         "request_body": raw.decode("utf-8", "replace") or None,
         "response_body": response.get_data(as_text=True) or None,
         "error_code": error.code if error else None,
         "error_message": error.message if error else None,
         "warnings": ctx.warnings if ctx else [],
-        "fault_id": g.get("fault_id"),
-        "latency_ms": round((time.perf_counter() - g.started) * 1000, 3),
+        "fault_id": state.get("fault_id"),
+        "latency_ms": round((time.perf_counter() - state.started) * 1000, 3),
     }
 
 

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 
 import sqlite_utils
@@ -24,6 +25,7 @@ MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 30_000
 
 _local = threading.local()
+_paths: weakref.WeakKeyDictionary[sqlite_utils.Database, str] = weakref.WeakKeyDictionary()
 # Keeps each in-memory database alive while the app that owns it exists.
 _memory_anchors: dict[str, sqlite3.Connection] = {}
 
@@ -100,7 +102,13 @@ def connect(path: str) -> sqlite_utils.Database:
             _memory_anchors[path] = _open(path)
         db = sqlite_utils.Database(_open(path))
         cache[path] = db
+        _paths[db] = path
     return db
+
+
+def path_of(db: sqlite_utils.Database) -> str:
+    """The path (or in-memory URI) `connect` opened `db` for."""
+    return _paths[db]
 
 
 def close_all() -> None:
@@ -112,6 +120,9 @@ def close_all() -> None:
 
 def release(path: str) -> None:
     """Forget an in-memory database (tests call this through the app's teardown)."""
+    from emulator import shared
+
+    shared.release(path)
     anchor = _memory_anchors.pop(path, None)
     if anchor is not None:
         anchor.close()

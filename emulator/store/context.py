@@ -20,6 +20,8 @@ class Workspace:
     clock_frozen_at: float | None = None
     clock_offset: float = 0.0
     has_fault_rules: bool = True  # False lets a request skip looking for a rule that fires
+    row: int = 0  # the workspace's rowid, and its token's (emulator.shared's counter slots)
+    token_row: int = 0
 
 
 @dataclass

@@ -36,6 +36,7 @@ def choose_workspace(
     db: sqlite_utils.Database, workspace_id: str | None, token: str | None
 ) -> Workspace | None:
     """The workspace asked for by id, else the bearer token's, else the last one used."""
+    journal.flush(db)  # the page shows the journal: every answered request must be in it
     if workspace_id:
         return workspace_by_id(db, workspace_id)
     if token:

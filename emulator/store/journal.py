@@ -2,6 +2,11 @@
 
 Headers are never stored, so the `Authorization` header (the token) cannot leak through it.
 Bodies are kept up to `BODY_LIMIT` characters; each workspace keeps its newest `KEEP` entries.
+
+A request that wrote writes its entry in its own transaction. Any other request (a read, a
+refusal before the store was touched) leaves its entry in the processes' shared log
+(emulator.shared), so it needs no write transaction; the next writer of the table, or a reader
+of the journal, moves the log into the table first, so no reader misses an entry.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator import db as database
+from emulator import shared
 from emulator.errors import ParameterInvalid
 from emulator.store.context import Workspace
 
@@ -32,33 +39,63 @@ def _clip(text: str | None) -> str | None:
 
 
 def record(db: sqlite_utils.Database, workspace: Workspace, entry: dict[str, Any]) -> None:
-    """Append one entry (keys as the table's columns; warnings a list)."""
-    cursor = db.execute(
-        f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            workspace.id,
-            entry["request_id"],
-            entry["at"],
-            entry["method"],
-            entry["path"],
-            entry["query"],
-            entry["status"],
-            _clip(entry.get("request_body")),
-            _clip(entry.get("response_body")),
-            entry.get("error_code"),
-            entry.get("error_message"),
-            json.dumps(entry.get("warnings") or []),
-            entry.get("fault_id"),
-            entry["latency_ms"],
-        ],
+    """Append one entry (keys as the table's columns; warnings a list): into the table inside
+    a write transaction, else into the shared log."""
+    row = _row(workspace, entry)
+    if db.conn.in_transaction:
+        _insert(db, [*shared.of(database.path_of(db)).take(), row])
+        return
+    log = shared.of(database.path_of(db))
+    if not log.append(row):  # the log is full: move it into the table, this entry last
+        with database.write_transaction(db):
+            _insert(db, [*log.take(), row])
+
+
+def flush(db: sqlite_utils.Database) -> None:
+    """Move the shared log's entries into the table (before the table is read or cleared)."""
+    log = shared.of(database.path_of(db))
+    if db.conn.in_transaction:
+        _insert(db, log.take())
+        return
+    # Taking the write lock also waits for a writer that took entries and has not committed.
+    with database.write_transaction(db):
+        _insert(db, log.take())
+
+
+def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        workspace.id,
+        entry["request_id"],
+        entry["at"],
+        entry["method"],
+        entry["path"],
+        entry["query"],
+        entry["status"],
+        _clip(entry.get("request_body")),
+        _clip(entry.get("response_body")),
+        entry.get("error_code"),
+        entry.get("error_message"),
+        json.dumps(entry.get("warnings") or []),
+        entry.get("fault_id"),
+        entry["latency_ms"],
     )
-    if (cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
-        db.execute(
-            "DELETE FROM journal WHERE workspace_id = ? AND seq <= ("
-            " SELECT seq FROM journal WHERE workspace_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-            [workspace.id, workspace.id, KEEP],
+
+
+def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
+    for row in rows:
+        cursor = db.execute(
+            f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
         )
+        if (cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
+            workspace_id = row[0]
+            db.execute(
+                "DELETE FROM journal WHERE workspace_id = ? AND seq <= ("
+                " SELECT seq FROM journal WHERE workspace_id = ?"
+                " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                [workspace_id, workspace_id, KEEP],
+            )
 
 
 def _shape(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -110,6 +147,7 @@ def entries(
 ) -> dict[str, Any]:
     """Newest first, filtered by `method`, `path` (prefix, or glob with *), `status` (e.g. 429 or
     4xx), `since` (an entry id), and at most `limit` entries (default 100)."""
+    flush(db)
     sql = f"SELECT {_COLUMNS} FROM journal WHERE workspace_id = ?"
     params: list[Any] = [workspace_id]
     if filters.get("method"):

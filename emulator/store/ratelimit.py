@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from emulator import db as database
+from emulator import shared
 from emulator.errors import RateLimited
 from emulator.limits import RATE_WINDOW_SECONDS
 from emulator.store.context import Workspace
@@ -46,26 +48,40 @@ def _count(db: sqlite_utils.Database, key: str, window: int) -> int:
 
 
 def admit(db: sqlite_utils.Database, workspace: Workspace, token: str, now: float) -> Quota:
-    """Count one request, or raise 429 when the app's or the workspace's window is full.
-
-    One statement per window counts and reads it; a refused request is taken back out of both
-    counts, so only admitted requests use up a window.
-    """
+    """Count one request, or raise 429 when the app's or the workspace's window is full."""
     window = int(now) - int(now) % RATE_WINDOW_SECONDS
     reset = window + RATE_WINDOW_SECONDS
+    app_limit = workspace.settings["rate_limit_app"]
+    workspace_limit = workspace.settings["rate_limit_workspace"]
+    counted = shared.of(database.path_of(db)).admit(
+        workspace.token_row, workspace.row, window, app_limit, workspace_limit
+    )
+    if counted is None:  # the shared slot is taken: count in SQLite
+        if db.conn.in_transaction:
+            counted = _admit_in_sqlite(db, workspace, token, window)
+        else:
+            with database.write_transaction(db):
+                counted = _admit_in_sqlite(db, workspace, token, window)
+    app_used, workspace_used, admitted = counted
+    if not admitted:
+        limit = app_limit if app_used >= app_limit else workspace_limit
+        quota = Quota(app_limit, 0, reset)
+        raise RateLimited(f"Exceeded rate limit of {limit} in 10_seconds", headers=quota.headers())
+    return Quota(app_limit, max(app_limit - app_used, 0), reset)
+
+
+def _admit_in_sqlite(
+    db: sqlite_utils.Database, workspace: Workspace, token: str, window: int
+) -> tuple[int, int, bool]:
     app_limit = workspace.settings["rate_limit_app"]
     workspace_limit = workspace.settings["rate_limit_workspace"]
     app_key, workspace_key = f"app:{token}", f"workspace:{workspace.id}"
     app_used = _count(db, app_key, window)
     workspace_used = _count(db, workspace_key, window)
-    for used, limit in ((app_used, app_limit), (workspace_used, workspace_limit)):
-        if used > limit:
-            db.execute(
-                "UPDATE rate_windows SET count = count - 1 WHERE key IN (?, ?)",
-                [app_key, workspace_key],
-            )
-            quota = Quota(app_limit, 0, reset)
-            raise RateLimited(
-                f"Exceeded rate limit of {limit} in 10_seconds", headers=quota.headers()
-            )
-    return Quota(app_limit, max(app_limit - app_used, 0), reset)
+    if app_used > app_limit or workspace_used > workspace_limit:
+        db.execute(
+            "UPDATE rate_windows SET count = count - 1 WHERE key IN (?, ?)",
+            [app_key, workspace_key],
+        )
+        return app_used - 1, workspace_used - 1, False
+    return app_used, workspace_used, True

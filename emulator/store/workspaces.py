@@ -12,14 +12,16 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator import db as database
+from emulator import shared
 from emulator.errors import Unauthorized
-from emulator.store import ids, settings
+from emulator.store import ids, journal, settings
 from emulator.store.context import Workspace
 
 _SELECT = """
     SELECT w.id, w.name, w.admin_id, w.admin_name, w.admin_email, w.settings, w.created_at,
            w.clock_frozen_at, w.clock_offset,
-           EXISTS (SELECT 1 FROM faults f WHERE f.workspace_id = w.id)
+           EXISTS (SELECT 1 FROM faults f WHERE f.workspace_id = w.id), w.rowid, t.rowid
     FROM tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.token = ?
 """
 
@@ -36,6 +38,8 @@ def _from_row(row: tuple[Any, ...]) -> Workspace:
         frozen,
         offset,
         faults,
+        workspace_row,
+        token_row,
     ) = row
     return Workspace(
         wid,
@@ -48,6 +52,8 @@ def _from_row(row: tuple[Any, ...]) -> Workspace:
         frozen,
         offset,
         bool(faults),
+        workspace_row,
+        token_row,
     )
 
 
@@ -144,17 +150,27 @@ _DATA_TABLES = (
 
 
 def clear(db: sqlite_utils.Database, workspace_id: str | None) -> None:
-    """Delete a workspace's data (every workspace's when None); tokens and settings stay."""
+    """Delete a workspace's data (every workspace's when None); tokens and settings stay.
+    Call inside a write transaction."""
+    journal.flush(db)  # entries still in the shared log go too
     for table in _DATA_TABLES:
         if workspace_id is None:
             db.execute(f"DELETE FROM {table}")
         else:
             db.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
+    counters = shared.of(database.path_of(db))
     if workspace_id is None:
         db.execute("DELETE FROM rate_windows")
-    else:
-        db.execute(
-            "DELETE FROM rate_windows WHERE key = ? OR key IN"
-            " (SELECT 'app:' || token FROM tokens WHERE workspace_id = ?)",
-            [f"workspace:{workspace_id}", workspace_id],
-        )
+        counters.forget_all()
+        return
+    db.execute(
+        "DELETE FROM rate_windows WHERE key = ? OR key IN"
+        " (SELECT 'app:' || token FROM tokens WHERE workspace_id = ?)",
+        [f"workspace:{workspace_id}", workspace_id],
+    )
+    rows = db.execute(
+        "SELECT w.rowid, t.rowid FROM workspaces w JOIN tokens t ON t.workspace_id = w.id"
+        " WHERE w.id = ?",
+        [workspace_id],
+    ).fetchall()
+    counters.forget([token_row for _, token_row in rows], [row for row, _ in rows[:1]])

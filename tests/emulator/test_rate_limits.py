@@ -1,5 +1,6 @@
 """Rate limits per app (token) and per workspace, in fixed 10-second windows, exact under
-concurrency: the counters live in SQLite and are bumped inside each request's transaction."""
+concurrency: the worker processes count in memory they share (emulator.shared), one short
+critical section per request."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def test_control_api_and_unauthenticated_requests_carry_no_rate_headers(client, 
 
 
 def test_reads_and_writes_share_one_window_and_a_refused_write_changes_nothing(client):
-    # Writes are counted before the route runs, reads after it: one window counts both.
+    # Reads and writes are counted in the same windows.
     client.post("/_emulator/clock", json={"freeze": True, "at": 1_700_000_000})
     client.patch("/_emulator/settings", json={"rate_limit_app": 4})
     created = client.post("/contacts", json={"email": "first@example.com"})

@@ -1,6 +1,6 @@
 """Reads (GET, HEAD, search, the companies list) run in a read transaction without the write
-lock; they are counted and journaled after the route. A read route that writes is a bug: its
-change is undone and the client gets a 500, never a half-locked write."""
+lock, counted and journaled like any request. A read route that writes is a bug: its change is
+undone and the client gets a 500, never a write made without the lock."""
 
 from __future__ import annotations
 

@@ -195,6 +195,8 @@ def test_the_authorization_header_is_never_written_down(tmp_path: Path) -> None:
         " ifnull(request_body, '') || ifnull(response_body, '')) FROM journal",
     )
     assert stored[0] and TOKEN not in stored[0]
+    # Nor in the file the worker processes share (pending journal entries, rate counters).
+    assert TOKEN.encode() not in Path(str(db_path) + "-shared").read_bytes()
     assert server.process is not None and server.process.stdout is not None
     server.process.send_signal(signal.SIGINT)
     log = server.process.stdout.read()
