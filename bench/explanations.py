@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench import contention, targets
+from bench import contention, loadgen, targets
 
 
 def _profile_line(profiles: dict[str, Any], route: str) -> str:
@@ -122,10 +122,31 @@ def _competitors(verdicts: list[targets.Verdict], data: dict[str, Any]) -> str:
             f" {wiremock[0]:.2f}x-{wiremock[-1]:.2f}x of its req/s in this run, so half of it"
             " is out of reach of any Flask app on this machine.\n\n"
         )
+    text += _p99_spread(data.get("throughput", {}).get("runs", {}))
     return text + (
         "The emulator does far more than either: it keeps state, validates, limits and"
         " journals. Prism never returns a contact it was given and refuses the numeric metadata"
         " Intercom accepts; WireMock answers the same canned contact for every id.\n"
+    )
+
+
+def _p99_spread(runs: dict[str, Any]) -> str:
+    """How far each server's p99 moved between the repeats of this run."""
+    if "emulator" not in runs or "ceiling" not in runs:
+        return ""
+
+    def spread(server: str) -> str:
+        parts = []
+        for route, results in runs[server].items():
+            p99s = sorted(r["p99_ms"] for r in results)
+            parts.append(f"{loadgen.ROUTE_LABELS[route]} {p99s[0]:.0f}-{p99s[-1]:.0f} ms")
+        return ", ".join(parts)
+
+    return (
+        "p99 is the least steady figure here. Between the repeats of this run the emulator's p99"
+        f" moved {spread('emulator')}; the ceiling's {spread('ceiling')}. A stall of the"
+        " machine's disk hits whoever commits at that moment; the emulator writes more bytes a"
+        " request (the journal's bodies), so it checkpoints its WAL, which fsyncs, more often.\n\n"
     )
 
 
