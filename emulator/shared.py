@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from typing import Any
 
 SUFFIX = "-shared"
-MAGIC = b"IEMSHR01"
+MAGIC = b"IEMSHR01"  # the layout's version: change it with SLOTS, LOG_BYTES or the structs
 SLOTS = 1 << 16
 # Small enough that moving a full log into the table is a short transaction (a few hundred
 # entries), large enough that most reads never pay for one.
