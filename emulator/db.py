@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 
 import sqlite_utils
 
+from emulator import shared
+
 MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -106,11 +108,6 @@ def connect(path: str) -> sqlite_utils.Database:
     return db
 
 
-def path_of(db: sqlite_utils.Database) -> str:
-    """The path (or in-memory URI) `connect` opened `db` for."""
-    return _paths[db]
-
-
 def close_all() -> None:
     """Close this thread's connections (before gunicorn forks its workers)."""
     for db in (getattr(_local, "dbs", None) or {}).values():
@@ -118,20 +115,16 @@ def close_all() -> None:
     _local.dbs = {}
 
 
-def release(path: str) -> None:
-    """Forget an in-memory database (tests call this through the app's teardown)."""
-    from emulator import shared
-
-    shared.release(path)
-    anchor = _memory_anchors.pop(path, None)
-    if anchor is not None:
-        anchor.close()
-
-
 @contextlib.contextmanager
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """`BEGIN IMMEDIATE` … `COMMIT`: takes the write lock up front, so the transaction never
-    has to upgrade from reading to writing (the upgrade is what fails with "database is locked")."""
+    has to upgrade from reading to writing (the upgrade is what fails with "database is locked").
+
+    Inside a transaction already (a writing request's own), the block joins it: whoever began
+    that transaction commits or rolls it back."""
+    if db.conn.in_transaction:
+        yield db
+        return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -141,6 +134,11 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+def shared_state(db: sqlite_utils.Database) -> shared.Shared:
+    """The rate counters and pending journal entries the processes serving `db` share."""
+    return shared.of(_paths[db])
 
 
 # --- migrations -------------------------------------------------------------------------------

@@ -158,9 +158,6 @@ class Shared:
             at += 4 + length
         return entries
 
-    def pending(self) -> bool:
-        return bool(_HEADER.unpack_from(self._map, 0)[1])
-
     def close(self) -> None:
         self._map.close()
         if self._fd >= 0:
@@ -177,12 +174,8 @@ def of(path: str) -> Shared:
     with _registry_lock:
         shared = _registry.get(path)
         if shared is None or shared.pid != os.getpid():  # new, or inherited through a fork
+            if shared is not None:
+                shared.close()  # this process's copies of its parent's file and mapping
             shared = Shared(None if path.startswith("file:") else path)
             _registry[path] = shared
         return shared
-
-
-def release(path: str) -> None:
-    shared = _registry.pop(path, None)
-    if shared is not None:
-        shared.close()

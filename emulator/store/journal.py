@@ -18,7 +18,6 @@ from typing import Any
 import sqlite_utils
 
 from emulator import db as database
-from emulator import shared
 from emulator.errors import ParameterInvalid
 from emulator.store.context import Workspace
 
@@ -40,26 +39,18 @@ def _clip(text: str | None) -> str | None:
 
 def record(db: sqlite_utils.Database, workspace: Workspace, entry: dict[str, Any]) -> None:
     """Append one entry (keys as the table's columns; warnings a list): into the table inside
-    a write transaction, else into the shared log."""
+    a write transaction, else into the shared log (into the table when the log is full)."""
     row = _row(workspace, entry)
-    if db.conn.in_transaction:
-        _insert(db, [*shared.of(database.path_of(db)).take(), row])
-        return
-    log = shared.of(database.path_of(db))
-    if not log.append(row):  # the log is full: move it into the table, this entry last
-        with database.write_transaction(db):
-            _insert(db, [*log.take(), row])
+    if db.conn.in_transaction or not database.shared_state(db).append(row):
+        flush(db, row)
 
 
-def flush(db: sqlite_utils.Database) -> None:
-    """Move the shared log's entries into the table (before the table is read or cleared)."""
-    log = shared.of(database.path_of(db))
-    if db.conn.in_transaction:
-        _insert(db, log.take())
-        return
-    # Taking the write lock also waits for a writer that took entries and has not committed.
+def flush(db: sqlite_utils.Database, *rows: tuple[Any, ...]) -> None:
+    """Move the shared log's entries, then `rows`, into the table (before the table is read or
+    cleared). Taking the write lock also waits for a writer that took entries and has not
+    committed them yet."""
     with database.write_transaction(db):
-        _insert(db, log.take())
+        _insert(db, [*database.shared_state(db).take(), *rows])
 
 
 def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from emulator import db as database
-from emulator import shared
 from emulator.errors import RateLimited
 from emulator.limits import RATE_WINDOW_SECONDS
 from emulator.store.context import Workspace
@@ -53,15 +52,12 @@ def admit(db: sqlite_utils.Database, workspace: Workspace, token: str, now: floa
     reset = window + RATE_WINDOW_SECONDS
     app_limit = workspace.settings["rate_limit_app"]
     workspace_limit = workspace.settings["rate_limit_workspace"]
-    counted = shared.of(database.path_of(db)).admit(
+    counted = database.shared_state(db).admit(
         workspace.token_row, workspace.row, window, app_limit, workspace_limit
     )
     if counted is None:  # the shared slot is taken: count in SQLite
-        if db.conn.in_transaction:
+        with database.write_transaction(db):
             counted = _admit_in_sqlite(db, workspace, token, window)
-        else:
-            with database.write_transaction(db):
-                counted = _admit_in_sqlite(db, workspace, token, window)
     app_used, workspace_used, admitted = counted
     if not admitted:
         limit = app_limit if app_used >= app_limit else workspace_limit

@@ -13,7 +13,6 @@ from typing import Any
 import sqlite_utils
 
 from emulator import db as database
-from emulator import shared
 from emulator.errors import Unauthorized
 from emulator.store import ids, journal, settings
 from emulator.store.context import Workspace
@@ -158,7 +157,7 @@ def clear(db: sqlite_utils.Database, workspace_id: str | None) -> None:
             db.execute(f"DELETE FROM {table}")
         else:
             db.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
-    counters = shared.of(database.path_of(db))
+    counters = database.shared_state(db)
     if workspace_id is None:
         db.execute("DELETE FROM rate_windows")
         counters.forget_all()

@@ -90,4 +90,5 @@ def test_journal_entries_not_yet_in_the_table_survive_a_killed_server(tmp_path: 
 def test_the_shared_file_sits_beside_the_database(app, client, db_path):
     client.get("/me")
     assert Path(str(db_path) + shared.SUFFIX).exists()
-    assert database.path_of(database.connect(str(db_path))) == str(db_path)
+    # Every connection to the file, in any thread, reaches the same shared state.
+    assert database.shared_state(database.connect(str(db_path))) is shared.of(str(db_path))
