@@ -27,6 +27,7 @@ class EmulatorWith(servers.Emulator):
     def command(self, port: int) -> list[str]:
         command = super().command(port)
         command[command.index("--workers") + 1] = str(self.workers)
+        command[command.index("--db") + 1] = str(self.workdir / f"{self.name}.db")  # its own
         return [*command, "--threads", str(self.threads)]
 
 
@@ -39,11 +40,11 @@ def label(name: str) -> str:
 
 
 def _variants(workdir: Path) -> list[servers.Server]:
-    started: list[servers.Server] = []
-    try:
-        for count, threads in VARIANTS:
-            suffix = f"{count}w" + (f"{threads}t" if threads > 1 else "")
-            kind = type(
+    kinds: list[type[servers.Server]] = []
+    for count, threads in VARIANTS:
+        suffix = f"{count}w" + (f"{threads}t" if threads > 1 else "")
+        kinds.append(
+            type(
                 f"EmulatorWith{suffix}",
                 (EmulatorWith,),
                 {
@@ -53,14 +54,8 @@ def _variants(workdir: Path) -> list[servers.Server]:
                     "label": f"emulator serve --workers {count} --threads {threads}",
                 },
             )
-            own = workdir / suffix  # a database of its own
-            own.mkdir()
-            started.append(kind(own).start())
-    except BaseException:
-        for server in started:
-            server.stop()
-        raise
-    return started
+        )
+    return throughput._start(kinds, workdir)
 
 
 def measure(seconds: float, repeats: int) -> dict[str, Any]:
@@ -69,7 +64,7 @@ def measure(seconds: float, repeats: int) -> dict[str, Any]:
     counter = [10_000]  # keeps this section's event times apart from the throughput section's
     runs: dict[str, dict[str, list[float]]] = {s.name: {r: [] for r in ROUTES} for s in running}
     try:
-        datafiles = {s.name: throughput._prepare(s, s.workdir) for s in running}
+        datafiles = {s.name: throughput._prepare(s, workdir) for s in running}
         for _ in range(repeats):
             for route in ROUTES:
                 for server in running:
