@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from emulator import db as database
 
@@ -46,6 +47,14 @@ def ready_message(url: str, db_label: str) -> str:
     )
 
 
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """Ctrl-C stops as SIGTERM does: requests in flight are answered first (up to the graceful
+    timeout). gunicorn's own Ctrl-C exits the workers at once, mid-response, with a traceback."""
+
+    def handle_int(self) -> None:
+        self.handle_term()
+
+
 class EmulatorServer(BaseApplication):  # type: ignore[misc]
     """gunicorn with our own settings and an app factory called in each worker."""
 
@@ -57,6 +66,13 @@ class EmulatorServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+
+    def run(self) -> None:
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as exc:  # gunicorn's start-up failures, said as it says them
+            print(f"\nError: {exc}\n", file=sys.stderr)
+            sys.exit(1)
 
     def load(self) -> Any:
         return self.factory()
