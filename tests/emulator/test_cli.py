@@ -3,6 +3,10 @@ configured from flags and from a TOML file."""
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
+
 import requests
 from click.testing import CliRunner
 
@@ -73,3 +77,23 @@ def test_flags_and_config_file_set_workspace_settings(tmp_path):
         assert get("/me", "acme-1").json()["app"] == get("/me", "acme-2").json()["app"]
         assert get("/me", "acme-1").json()["app"]["name"] == "Acme"
         assert get("/me", "stranger").status_code == 401
+
+
+def test_ctrl_c_answers_the_requests_in_flight_first(tmp_path):
+    server = EmulatorProcess(tmp_path / "graceful.db").start()
+    session = server.session("graceful")
+    rule = {"method": "GET", "path": "/me", "latency_ms": 1500}
+    assert session.post(f"{server.url}/_emulator/faults", json=rule).status_code == 200
+    answers: list[int] = []
+    in_flight = threading.Thread(
+        target=lambda: answers.append(session.get(f"{server.url}/me", timeout=30).status_code)
+    )
+    in_flight.start()
+    time.sleep(0.5)  # the request is now waiting out its latency inside a worker
+    assert server.process is not None and server.process.stdout is not None
+    server.process.send_signal(signal.SIGINT)
+    in_flight.join(30)
+    log = server.process.stdout.read()
+    server.stop()
+    assert answers == [200]
+    assert "Traceback" not in log, log
