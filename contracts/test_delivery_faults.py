@@ -18,9 +18,9 @@ import requests
 
 from contracts.delivery_support import IntercomReader, build_scenario, compare_events
 from emulator.testing import EmulatorProcess
+from translator.core.settings import settings_for
+from translator.core.timestamps import iso_to_unix
 from translator.delivery import DeadLetterFile, Delivery, RetryPolicy, StateStore, Target
-from translator.settings import settings_for
-from translator.timestamps import iso_to_unix
 
 USERS = 100
 TRACKS = 18  # + an identify and a group each: 2,000 events

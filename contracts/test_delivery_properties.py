@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 
 from contracts.delivery_support import RequestSchemas
 from emulator.testing import EmulatorProcess
-from translator.calls import Call, Reply
+from translator.core.calls import Call, Reply
+from translator.core.settings import settings_for
 from translator.delivery import DeadLetterFile, Delivery, RetryPolicy, StateStore, Target
-from translator.settings import settings_for
 
 NOW = int(time.time())
 USERS = ("p-1", "p-2", "p-3")

@@ -3,7 +3,7 @@
 Other promises are kept elsewhere (docs/benchmarks.md lists them): the Messenger's user_hash is
 compared in constant time (tests/emulator/test_messenger.py), the control API needs an admin
 token off loopback (tests/emulator/test_control.py), and `translator send` keeps the token out
-of its state, dead-letter files and output (tests/translator/test_send_*.py).
+of its state, dead-letter files and output (tests/translator/delivery/, tests/translator/cli/).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@
 | ``report`` | counters and the end-of-run ``Summary`` |
 | ``options``, ``console`` | the command line: shared options, progress bar, summary, exit status |
 
-The pure core (``translator.plan``) decides what to send; nothing here changes what is sent,
+The pure core (``translator.core.plan``) decides what to send; nothing here changes what is sent,
 only when, how often and what is recorded about it.
 """
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from translator.calls import call_to_dict
+from translator.core.calls import call_to_dict
 from translator.delivery.sender import Result
 from translator.delivery.state import Pending
 

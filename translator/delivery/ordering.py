@@ -14,9 +14,9 @@ import threading
 from collections import deque
 from typing import Generic, TypeVar
 
-from translator.events import Event, parse_event
-from translator.settings import Settings
-from translator.traits import identity, user_traits
+from translator.core.events import Event, parse_event
+from translator.core.settings import Settings
+from translator.core.traits import identity, user_traits
 
 T = TypeVar("T")
 

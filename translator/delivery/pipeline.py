@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+from translator.core.settings import Settings
 from translator.delivery.dead_letters import DeadLetterFile, dead_letter_record
 from translator.delivery.ordering import KeyedQueue, ordering_key
 from translator.delivery.rate_limit import RateGate, Stopped
@@ -24,7 +25,6 @@ from translator.delivery.sender import DEAD, AccessRefused, Observer, Sender
 from translator.delivery.state import NewEvent, Pending, StateStore
 from translator.delivery.target import Target
 from translator.delivery.transport import Transport
-from translator.settings import Settings
 
 log = logging.getLogger("translator.delivery")
 

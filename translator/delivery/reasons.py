@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from translator.calls import Call, Reply
+from translator.core.calls import Call, Reply
 
 INTERCOM_REASONS = (
     "event_name_limit",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from translator.calls import Call, Reply
+from translator.core.calls import Call, Reply
 
 RETRY = "retry"
 RATE_LIMITED = "rate_limited"

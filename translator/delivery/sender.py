@@ -1,5 +1,5 @@
 """Drive one event's plan against Intercom: each call through the rate gate, retried as the
-policy says, and the plan handed only the reply each call settles on (``translator.calls``).
+policy says, and the plan handed only the reply each call settles on (``translator.core.calls``).
 
 ``Sender.deliver(text, received_at)`` returns a ``Result``: ``delivered``, ``skipped`` (the
 translator had nothing to send, with its reason) or ``dead`` (refused for good, with a reason code
@@ -17,14 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from translator.calls import FAILED, PLANNED, SKIPPED, Call, Outcome, Reply
+from translator.core.calls import FAILED, PLANNED, SKIPPED, Call, Outcome, Reply
+from translator.core.plan import plan_event
+from translator.core.settings import Settings
 from translator.delivery.rate_limit import RateGate, Stopped
 from translator.delivery.reasons import error_text, refusal_reason
 from translator.delivery.report import Tally
 from translator.delivery.retry import FINAL, RATE_LIMITED, RetryPolicy, is_user_not_found, verdict
 from translator.delivery.transport import Transport, TransportError
-from translator.plan import plan_event
-from translator.settings import Settings
 
 log = logging.getLogger("translator.delivery")
 

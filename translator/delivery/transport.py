@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from translator.calls import Call, Reply
+from translator.core.calls import Call, Reply
 from translator.delivery.target import Target
 
 USER_AGENT = "intercom-translator/0.1 (+requests)"
