@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-
-def first_error(response: Any) -> dict[str, Any]:
-    return response.get_json()["errors"][0]  # type: ignore[no-any-return]
+from tests.intercom_errors import first_error
 
 
 @pytest.mark.parametrize(
