@@ -28,6 +28,7 @@ from emulator.store.context import Context, Workspace
 CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
 MESSENGER_PREFIX = "/messenger/"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
+INSPECTOR_COOKIE = "emulator_admin_token"  # the inspector keeps the admin token in it
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,16 @@ def require_admin_token() -> None:
     """The control API's check (a blueprint's `before_request`): 403 without the admin token."""
     if not gate().admits_admin(request.headers.get(ADMIN_HEADER, "")):
         raise errors.Forbidden(f"The control API needs the server's admin token in {ADMIN_HEADER}")
+
+
+def inspector_admin_token() -> str:
+    """The admin token an inspector request offers: `?admin_token=` (the first visit), else the
+    cookie the page then set, else the header."""
+    return (
+        request.args.get("admin_token")
+        or request.cookies.get(INSPECTOR_COOKIE)
+        or request.headers.get(ADMIN_HEADER, "")
+    )
 
 
 def connection() -> sqlite_utils.Database:

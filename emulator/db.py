@@ -188,21 +188,6 @@ class RequestTransaction:
             self.db.conn.execute("ROLLBACK")
 
 
-@contextlib.contextmanager
-def request_transaction(db: sqlite_utils.Database, read_only: bool) -> Iterator[RequestTransaction]:
-    """A `RequestTransaction` as a block: committed when it ends, abandoned when it raises."""
-    transaction = RequestTransaction(db, read_only)
-    try:
-        yield transaction
-    except BaseException:
-        transaction.abandon()
-        raise
-    if read_only:
-        transaction.end_read()
-    else:
-        transaction.commit()
-
-
 class Storage:
     """One database as the app serves it: where it is, this thread's connection to it, and the
     regions the processes serving it share (rate counters, pending journal entries)."""

@@ -24,7 +24,6 @@ from emulator.routes.parsing import query
 from emulator.store import inspector
 
 blueprint = Blueprint("inspector", __name__, url_prefix="/_emulator")
-COOKIE = "emulator_admin_token"
 
 
 @blueprint.before_request
@@ -32,18 +31,17 @@ def require_admin_token() -> Any:
     door = access.gate()
     if door.admin_token is None:
         return None
-    from_query = request.args.get("admin_token")
-    given = (
-        from_query or request.cookies.get(COOKIE) or request.headers.get(access.ADMIN_HEADER, "")
-    )
+    given = access.inspector_admin_token()
     if not door.admits_admin(given):
         return render_template("inspector/locked.html"), 403
-    if from_query is None:
+    if request.args.get("admin_token") is None:
         return None
     # Keep the token in a cookie and out of the address bar (and the browser's history).
     rest = {key: value for key, value in query().items() if key != "admin_token"}
     response = redirect(f"{request.path}?{urlencode(rest)}" if rest else request.path, code=303)
-    response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", path="/_emulator")
+    response.set_cookie(
+        access.INSPECTOR_COOKIE, given, httponly=True, samesite="Strict", path="/_emulator"
+    )
     return response
 
 
