@@ -3,7 +3,7 @@
 `SETTINGS` drives everything that knows a setting: the defaults of new workspaces
 (`defaults()`), the `emulator serve` flags (emulator.cli), the TOML config file
 (emulator.config), `PATCH /_emulator/settings` (`validate`, through emulator.store.settings),
-and the README's settings table (`readme_table()`; tests/emulator/test_settings_table.py fails
+and the README's settings table (`readme_table()`; tests/test_settings_table.py fails
 when the README differs). A default written anywhere else is a bug.
 """
 
