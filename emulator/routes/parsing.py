@@ -43,8 +43,8 @@ def json_body() -> dict[str, Any]:
 
 def _parse_json_body() -> dict[str, Any]:
     raw = readable_body()
-    if not raw.strip():
-        return {}
+    if not raw:
+        return {}  # no body; a body of whitespace alone is not JSON (400 below)
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType()
