@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from emulator import db as database
+from emulator import migrations
 from emulator.store import contacts, data_attributes, workspaces
 from emulator.store.context import Context
 from emulator.testing import EmulatorProcess
@@ -29,8 +30,8 @@ NO_RATE_LIMITS = {"rate_limit_app": 10**9, "rate_limit_workspace": 10**9}
 
 def _context(db: Any) -> Context:
     now = int(time.time())
-    workspace = workspaces.resolve(db, TOKEN, now, None, NO_RATE_LIMITS)
-    return Context(db=db, workspace=workspace, token=TOKEN, now=now, version="2.11")
+    workspace = workspaces.find_or_create(db, TOKEN, now, NO_RATE_LIMITS)
+    return Context(db=db, workspace=workspace, now=now, version="2.11")
 
 
 def _contact(n: int) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def _contact(n: int) -> dict[str, Any]:
 def grow(path: Path, have: int, want: int) -> list[str]:
     """Add contacts `have`..`want` through the store; returns the new contacts' ids."""
     db = database.connect(str(path))
-    database.migrate(db)
+    migrations.migrate(db)
     created = []
     with database.write_transaction(db):
         ctx = _context(db)

@@ -12,45 +12,28 @@ from typing import Any
 import click
 
 from emulator import control_client, server
+from emulator import settings as declared
 from emulator.config import ConfigError, build
-from emulator.limits import DEFAULT_SETTINGS
 
-_SETTING_HELP = {
-    "event_name_limit": "Distinct active event names a workspace may hold.",
-    "metadata_key_limit": "Metadata keys kept per event.",
-    "metadata_overflow": "Past the key limit: 'ignore' drops extra keys, 'reject' answers 400.",
-    "string_limit": "Longest string in a custom attribute or event metadata.",
-    "custom_attribute_limit": "Custom data attributes per workspace.",
-    "rate_limit_app": "Requests per 10-second window per token (app).",
-    "rate_limit_workspace": "Requests per 10-second window per workspace.",
-    "search_lag_seconds": "Seconds a new or changed contact stays invisible to search.",
-    "identity_verification": "'enforced' makes the Messenger endpoints demand a valid user_hash.",
-    "identity_verification_secret": "HMAC secret for identity verification (default: random).",
-    "default_version": "Intercom-Version used when a request names none.",
-}
+
+def _flag_type(setting: declared.Setting) -> Any:
+    if setting.kind in (declared.INTEGER, declared.SECONDS):
+        return click.IntRange(min=setting.minimum)
+    if setting.kind == declared.CHOICE:
+        return click.Choice(list(setting.choices))
+    return str
 
 
 def setting_options(command: Any) -> Any:
     """One flag per workspace setting (`--event-name-limit` …), defaults for new workspaces."""
-    for name, default in reversed(DEFAULT_SETTINGS.items()):
-        flag = "--" + name.replace("_", "-")
-        if isinstance(default, bool):
-            kind: Any = bool
-        elif isinstance(default, int):
-            kind = click.IntRange(min=0 if name == "search_lag_seconds" else 1)
-        elif name == "metadata_overflow":
-            kind = click.Choice(["ignore", "reject"])
-        elif name == "identity_verification":
-            kind = click.Choice(["off", "enforced"])
-        else:
-            kind = str
-        shown = "random per workspace" if default is None else default
+    for setting in reversed(declared.SETTINGS):
+        shown = setting.shown_default().strip("`")
         command = click.option(
-            flag,
-            name,
-            type=kind,
+            setting.flag,
+            setting.name,
+            type=_flag_type(setting),
             default=None,
-            help=f"{_SETTING_HELP[name]} [default: {shown}]",
+            help=f"{setting.help} [default: {shown}]",
         )(command)
     return command
 

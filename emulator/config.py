@@ -5,8 +5,7 @@ A config file looks like this::
 
     tokens = ["ci-token"]             # accepted tokens (omit to accept any token)
 
-    [settings]                        # defaults for every new workspace
-    event_name_limit = 120
+    [settings]                        # defaults for every new workspace (emulator.settings)
     metadata_overflow = "reject"
 
     [[workspaces]]                    # a workspace with two apps (tokens), as in Intercom
@@ -23,8 +22,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from emulator import settings as declared
 from emulator.errors import IntercomError
-from emulator.store import settings as workspace_settings
 
 _TOP_LEVEL = {"tokens", "settings", "workspaces"}
 
@@ -35,7 +34,7 @@ class ConfigError(ValueError):
 
 def _check_settings(raw: Any, where: str) -> dict[str, Any]:
     try:
-        return workspace_settings.validate(raw if raw is not None else {})
+        return declared.validate(raw if raw is not None else {})
     except IntercomError as exc:
         raise ConfigError(f"{where}: {exc.message}") from exc
 

@@ -57,13 +57,13 @@ class ControlClient:
             raise ControlError(f"{target} did not answer JSON: is it an emulator?") from exc
 
     def reset(self, every: bool = False) -> dict[str, Any]:
-        return self.call("POST", "reset", params={"all": "true"} if every else None)  # type: ignore[no-any-return]
+        return self.call("POST", "reset", params={"all": "true"} if every else None)
 
     def seed(self, document: bytes, content_type: str) -> dict[str, Any]:
         headers = {"Content-Type": content_type}
-        return self.call("POST", "seed", data=document, headers=headers)  # type: ignore[no-any-return]
+        return self.call("POST", "seed", data=document, headers=headers)
 
     def journal(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Journal entries, newest first."""
         params = {key: value for key, value in filters.items() if value is not None}
-        return self.call("GET", "journal", params=params)["data"]  # type: ignore[no-any-return]
+        return self.call("GET", "journal", params=params)["data"]

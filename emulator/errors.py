@@ -1,7 +1,7 @@
 """Every error the emulator can answer, as exceptions that carry Intercom's status and code.
 
-One handler in `emulator.app` renders any of them as Intercom's `error.list` body; nothing else
-builds an error body.
+One handler in `emulator.rendering` renders any of them as Intercom's `error.list` body; nothing
+else builds an error body.
 """
 
 from __future__ import annotations

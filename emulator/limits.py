@@ -1,19 +1,13 @@
 """Every Intercom limit the emulator enforces, with where Intercom documents it.
 
-Sources are keyed as in ../shared/reference/intercom-api-facts.md. A workspace's settings start
-from `DEFAULT_SETTINGS`; the store reads limits from the settings, never from the constants
-directly, so every limit can be changed per workspace.
+Source keys in brackets ([HC-EV], [S2.11] ...) name the Intercom page, reference or SDK behind
+each value. Two kinds: the limits a workspace can change are its settings, declared once in
+emulator.settings (default, bounds, source, help); the store reads those from the workspace's
+settings. The limits below are fixed: the store reads these constants directly.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-# Distinct active event names per workspace: "You can track up to 120 active events" [HC-EV].
-EVENT_NAME_LIMIT = 120
-# Metadata keys kept per event: 5 in the Segment documents [SEG-DOC]; 10 in Intercom's REST
-# reference [S2.16]. The default follows the Segment documents the translator is specified by.
-METADATA_KEY_LIMIT = 5
 # GET /events lists only events "less than 90 days old"; summaries count older ones too [S2.11].
 EVENT_LIST_MAX_AGE_SECONDS = 90 * 24 * 60 * 60
 # POST /events/summaries `count`: Intercom states no bound (UNCONFIRMED); the emulator's choice is
@@ -21,14 +15,6 @@ EVENT_LIST_MAX_AGE_SECONDS = 90 * 24 * 60 * 60
 EVENT_SUMMARY_COUNT_MAX = 2**31 - 1
 # GET /events `per_page`: "Defaults to 15" [S2.11]; the maximum is the emulator's choice.
 EVENTS_PER_PAGE_DEFAULT = 15
-# String values of custom attributes and event metadata: 255 characters [DOC-1.4-USER], [HC-EVSET].
-STRING_LIMIT = 255
-# Custom data attributes per workspace: 250 [HC-CDA].
-CUSTOM_ATTRIBUTE_LIMIT = 250
-# 10,000 calls a minute per app, spread over 10-second windows [DOC-RL]: 10000 / 6.
-RATE_LIMIT_APP = 1666
-# 25,000 calls a minute per workspace [DOC-RL]: 25000 / 6.
-RATE_LIMIT_WORKSPACE = 4166
 RATE_WINDOW_SECONDS = 10
 # Companies one contact may be attached to [S2.11] (contact_company_limit_exceeded).
 COMPANIES_PER_CONTACT = 1000
@@ -51,17 +37,3 @@ SEARCH_MAX_NESTING = 2
 SEARCH_MAX_GROUP_SIZE = 15
 # Request bodies: Intercom documents none; 1 MiB is the emulator's choice (413 past it).
 MAX_BODY_BYTES = 1024 * 1024
-
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "event_name_limit": EVENT_NAME_LIMIT,
-    "metadata_key_limit": METADATA_KEY_LIMIT,
-    "metadata_overflow": "ignore",
-    "string_limit": STRING_LIMIT,
-    "custom_attribute_limit": CUSTOM_ATTRIBUTE_LIMIT,
-    "rate_limit_app": RATE_LIMIT_APP,
-    "rate_limit_workspace": RATE_LIMIT_WORKSPACE,
-    "search_lag_seconds": 0,
-    "identity_verification": "off",
-    "identity_verification_secret": None,  # generated per workspace when it is created
-    "default_version": "2.11",
-}

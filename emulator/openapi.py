@@ -1,5 +1,5 @@
-"""The emulator's OpenAPI description: read from `openapi/`, merged, and served at
-`GET /openapi.json`.
+"""The emulator's OpenAPI description: read from `openapi/` and merged (served at
+`GET /openapi.json` by emulator.routes.description).
 
 The description lives at the repository root (`openapi/intercom.yaml`: Intercom's surface;
 `openapi/emulator.yaml`: the control API), beside this package rather than inside it, because it
@@ -25,11 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, Response, current_app
-from flask.blueprints import BlueprintSetupState
-
-from emulator.errors import NotFound
-from emulator.routes.parsing import flag, query
 
 log = logging.getLogger("emulator")
 
@@ -39,8 +34,6 @@ CONTROL_FILE = "emulator.yaml"
 STATUS_KEY = "x-emulator-status"
 PLANNED = "planned"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
-
-blueprint = Blueprint("openapi", __name__)
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -131,29 +124,19 @@ def load(directory: Path = DESCRIPTION_DIR) -> dict[str, Any]:
 
 
 @functools.cache
-def _served_json(directory: Path, include_planned: bool) -> bytes:
+def served_json(directory: Path, include_planned: bool) -> bytes:
     document = load(directory)
     if not include_planned:
         document = without_planned(document)
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-@blueprint.record_once
-def _load_at_start_up(state: BlueprintSetupState) -> None:
-    """Read the description when the app is built, so a broken file shows at start-up."""
-    directory: Path | None = DESCRIPTION_DIR
+def installed_directory() -> Path | None:
+    """Where the description is, read now so a broken file shows at start-up; None (with a
+    warning) when it is not installed: `/openapi.json` then answers 404."""
     try:
-        _served_json(DESCRIPTION_DIR, False)
+        served_json(DESCRIPTION_DIR, False)
     except FileNotFoundError as exc:
         log.warning("no OpenAPI description at %s: /openapi.json will answer 404", exc.filename)
-        directory = None
-    state.app.extensions["openapi_dir"] = directory
-
-
-@blueprint.get("/openapi.json")
-def description():  # type: ignore[no-untyped-def]
-    directory = current_app.extensions.get("openapi_dir")
-    if directory is None:
-        raise NotFound("The OpenAPI description (openapi/) is not installed with this emulator")
-    include_planned = flag(query(), "planned")
-    return Response(_served_json(directory, include_planned), mimetype="application/json")
+        return None
+    return DESCRIPTION_DIR

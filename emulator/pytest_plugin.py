@@ -105,20 +105,20 @@ class IntercomWorkspace:
     def settings(self, **changes: Any) -> dict[str, Any]:
         """Change some settings (`event_name_limit=2`); every setting after the change."""
         if not changes:
-            return self.control("GET", "settings")  # type: ignore[no-any-return]
-        return self.control("PATCH", "settings", json=changes)  # type: ignore[no-any-return]
+            return self.control("GET", "settings")
+        return self.control("PATCH", "settings", json=changes)
 
     def seed(self, document: dict[str, Any]) -> dict[str, Any]:
         """Load data attributes, companies, contacts, tags, event names and events at once."""
-        return self.control("POST", "seed", json=document)  # type: ignore[no-any-return]
+        return self.control("POST", "seed", json=document)
 
     def fault(self, **rule: Any) -> dict[str, Any]:
         """Add a fault rule, e.g. `fault(method="POST", path="/events", status=503, times=2)`."""
-        return self.control("POST", "faults", json=rule)  # type: ignore[no-any-return]
+        return self.control("POST", "faults", json=rule)
 
     def clock(self, **change: Any) -> dict[str, Any]:
         """Freeze, set or advance the workspace's clock (`clock(freeze=True, at=1700000000)`)."""
-        return self.control("POST", "clock", json=change)  # type: ignore[no-any-return]
+        return self.control("POST", "clock", json=change)
 
     def reset(self) -> None:
         """Forget the workspace's data (settings stay)."""

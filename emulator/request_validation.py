@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -37,7 +38,14 @@ import jsonschema_rs
 from emulator import openapi
 from emulator.validation_errors import ROOT, STORE_CHECKS, at, first_error
 
-__all__ = ["FORM", "JSON", "STORE_CHECKS", "OperationValidator", "RequestValidation"]
+__all__ = [
+    "FORM",
+    "JSON",
+    "STORE_CHECKS",
+    "OperationValidator",
+    "RequestValidation",
+    "for_rules",
+]
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -120,6 +128,14 @@ class RequestValidation:
                 path, operation = found
                 operations[(method, rule)] = _compile(document, registry, method, path, operation)
         return cls(operations)
+
+
+def for_rules(directory: Path | None, rules: Iterable[tuple[str, str]]) -> RequestValidation:
+    """The validation of these (method, Flask rule) pairs against the description installed in
+    `directory`; none when it is not installed (the store's own checks still apply)."""
+    if directory is None:
+        return RequestValidation({})
+    return RequestValidation.build(openapi.load(directory), rules)
 
 
 def normalise(path: str) -> str:

@@ -16,6 +16,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from emulator import db as database
+from emulator import migrations
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -93,7 +94,7 @@ def run(
     from emulator.app import create_app
 
     if config["DATABASE"] != database.MEMORY:
-        database.migrate(database.connect(str(config["DATABASE"])))
+        migrations.migrate(database.connect(str(config["DATABASE"])))
         database.close_all()
     else:
         # An in-memory database lives in one process, and its shared cache answers a second

@@ -14,6 +14,7 @@ it, so a read can be counted and journaled without a write transaction of its ow
   into it, holding the database's write lock, so the table keeps the order requests finished in
   and a reader of the journal sees every request answered before it asked.
 
+The app holds this process's map (emulator.db.Storage) and hands it to whoever needs it.
 The file survives a crashed process as the database does (the kernel keeps its pages); a new
 server moves what it finds pending into the journal table. A lock on the file (`flock`, one open
 file per process, a thread lock within it) guards both regions; it is held for copies only,
@@ -29,6 +30,7 @@ import mmap
 import os
 import struct
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,9 +48,6 @@ _COUNTERS_AT = 64
 _LOG_AT = _COUNTERS_AT + 2 * SLOTS * _SLOT.size
 _SIZE = _LOG_AT + LOG_BYTES
 
-_registry: dict[str, Shared] = {}
-_registry_lock = threading.Lock()
-
 
 class Shared:
     """The shared regions of one database, as this process maps them."""
@@ -61,6 +60,8 @@ class Shared:
             self._map = mmap.mmap(-1, _SIZE)
         else:
             self._fd = os.open(path + SUFFIX, os.O_RDWR | os.O_CREAT, 0o644)
+            # An app dropped without close() (many in a test run) must not keep its file open.
+            self._closer = weakref.finalize(self, os.close, self._fd)
             os.ftruncate(self._fd, max(os.fstat(self._fd).st_size, _SIZE))
             self._map = mmap.mmap(self._fd, _SIZE)
         with self.locked():
@@ -161,21 +162,5 @@ class Shared:
     def close(self) -> None:
         self._map.close()
         if self._fd >= 0:
-            os.close(self._fd)
+            self._closer()  # closes the file, once
             self._fd = -1
-
-
-def of(path: str) -> Shared:
-    """This process's view of the shared regions of the database at `path` (a file path, or
-    an in-memory database's URI)."""
-    shared = _registry.get(path)
-    if shared is not None and shared.pid == os.getpid():
-        return shared
-    with _registry_lock:
-        shared = _registry.get(path)
-        if shared is None or shared.pid != os.getpid():  # new, or inherited through a fork
-            if shared is not None:
-                shared.close()  # this process's copies of its parent's file and mapping
-            shared = Shared(None if path.startswith("file:") else path)
-            _registry[path] = shared
-        return shared

@@ -32,7 +32,7 @@ class EmulatorProcess:
         self.url = ""
         self.process: subprocess.Popen[str] | None = None
 
-    def start(self, timeout: float = 20.0) -> EmulatorProcess:
+    def start(self, timeout: float = 60.0) -> EmulatorProcess:
         command = [
             sys.executable,
             "-m",
@@ -77,13 +77,19 @@ class EmulatorProcess:
         raise RuntimeError("emulator serve did not start:\n" + "".join(seen))
 
     def _wait_healthy(self, timeout: float) -> None:
+        """Ask for the health check until it answers 200 or `timeout` passes. A busy machine
+        may take seconds to answer the first request (the workers are still importing): a
+        slow or refused attempt is tried again, each with the time left before the deadline."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while (left := deadline - time.monotonic()) > 0:
             try:
-                if requests.get(f"{self.url}/_emulator/health", timeout=2).status_code == 200:
+                response = requests.get(f"{self.url}/_emulator/health", timeout=min(left, 10.0))
+                if response.status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
+            if self.process is not None and self.process.poll() is not None:
+                break  # the server is gone: no point waiting for it
             time.sleep(0.05)
         raise RuntimeError(f"emulator at {self.url} never answered its health check")
 

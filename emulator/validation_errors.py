@@ -138,7 +138,7 @@ def _explain_alternatives(error: Any, document: dict[str, Any]) -> IntercomError
     branches: list[list[Any]] = list(getattr(error.kind, "context", None) or [])
     missing = [[_missing_name(e, path) for e in branch] for branch in branches]
     if branches and all(name is not None for branch in missing for name in branch):
-        return _missing_alternative(path, missing)  # type: ignore[arg-type]
+        return _missing_alternative(path, missing)
     relevant = [
         b
         for b in branches
@@ -148,7 +148,7 @@ def _explain_alternatives(error: Any, document: dict[str, Any]) -> IntercomError
         explained = [_explain(e, document) for e in branch]
         if any(e is None for e in explained):
             return None  # the branch it would be is one the store explains
-        return sorted(explained, key=lambda e: _rank(e, []))[0]  # type: ignore[arg-type]
+        return sorted(explained, key=lambda e: _rank(e, []))[0]
     types = [
         t for b in branches for e in b if e.kind.name == "type" for t in e.kind.as_dict()["types"]
     ]

@@ -10,8 +10,6 @@ from emulator.errors import VersionInvalid
 
 # The values Intercom's `Intercom-Version` enum lists (reference/intercom-api-facts.md §0).
 KNOWN = tuple(f"1.{minor}" for minor in range(5)) + tuple(f"2.{minor}" for minor in range(17))
-DEFAULT = "2.11"
-LEGACY = "1.4"
 LEGACY_FAMILY = "1"  # the Users API (`/users`)
 CURRENT_FAMILY = "2"  # the Contacts API (`/contacts`)
 # Resources only one family serves, by the first segment of their path; every other resource
@@ -20,7 +18,7 @@ CURRENT_FAMILY = "2"  # the Contacts API (`/contacts`)
 _FAMILY_OF_RESOURCE = {"users": LEGACY_FAMILY, "contacts": CURRENT_FAMILY}
 
 
-def resolve(header: str | None, default: str = DEFAULT) -> str:
+def resolve(header: str | None, default: str) -> str:
     """The version a request runs under: its header, or the workspace's default."""
     if header is None or header.strip() == "":
         return default
@@ -47,12 +45,3 @@ def check_path(version: str, path: str) -> None:
     family = _FAMILY_OF_RESOURCE.get(path.strip("/").split("/", 1)[0])
     if family is not None:
         require(version, family)
-
-
-def at_least(version: str, minimum: str) -> bool:
-    """Compare two versions numerically (2.10 is newer than 2.9)."""
-    return _key(version) >= _key(minimum)
-
-
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))

@@ -15,13 +15,13 @@ class ResourceId(BaseConverter):
 
 
 def register(app: Flask) -> None:
-    from emulator import openapi
     from emulator.routes import (
         admins,
         companies,
         contacts,
         control,
         data_attributes,
+        description,
         events,
         inspector,
         messenger,
@@ -41,7 +41,7 @@ def register(app: Flask) -> None:
         messenger,
         control,
         inspector,
-        openapi,
+        description,
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(events.control_blueprint)

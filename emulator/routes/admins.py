@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from emulator.routes.parsing import context, ok
 from emulator.store import admins
@@ -11,15 +12,15 @@ blueprint = Blueprint("admins", __name__)
 
 
 @blueprint.get("/me")
-def me():  # type: ignore[no-untyped-def]
+def me() -> ResponseReturnValue:
     return ok(admins.me(context()))
 
 
 @blueprint.get("/admins")
-def list_admins():  # type: ignore[no-untyped-def]
+def list_admins() -> ResponseReturnValue:
     return ok(admins.list_all(context()))
 
 
 @blueprint.get("/admins/<admin_id>")
-def retrieve(admin_id: str):  # type: ignore[no-untyped-def]
+def retrieve(admin_id: str) -> ResponseReturnValue:
     return ok(admins.retrieve(context(), admin_id))

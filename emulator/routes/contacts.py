@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from emulator.routes.parsing import context, json_body, ok, query
 from emulator.store import contacts
@@ -11,50 +12,50 @@ blueprint = Blueprint("contacts", __name__)
 
 
 @blueprint.post("/contacts")
-def create_contact():  # type: ignore[no-untyped-def]
+def create_contact() -> ResponseReturnValue:
     return ok(contacts.create(context(), json_body()))
 
 
 @blueprint.get("/contacts")
-def list_contacts():  # type: ignore[no-untyped-def]
+def list_contacts() -> ResponseReturnValue:
     return ok(contacts.list_page(context(), query()))
 
 
 @blueprint.post("/contacts/search")
-def search_contacts():  # type: ignore[no-untyped-def]
+def search_contacts() -> ResponseReturnValue:
     return ok(contacts.search(context(), json_body()))
 
 
 @blueprint.post("/contacts/merge")
-def merge_contact():  # type: ignore[no-untyped-def]
+def merge_contact() -> ResponseReturnValue:
     return ok(contacts.merge(context(), json_body()))
 
 
 @blueprint.get("/contacts/find_by_external_id/<path:external_id>")
-def show_contact_by_external_id(external_id: str):  # type: ignore[no-untyped-def]
+def show_contact_by_external_id(external_id: str) -> ResponseReturnValue:
     return ok(contacts.find_by_external_id(context(), external_id))
 
 
 @blueprint.get("/contacts/<id:contact_id>")
-def show_contact(contact_id: str):  # type: ignore[no-untyped-def]
+def show_contact(contact_id: str) -> ResponseReturnValue:
     return ok(contacts.retrieve(context(), contact_id))
 
 
 @blueprint.put("/contacts/<id:contact_id>")
-def update_contact(contact_id: str):  # type: ignore[no-untyped-def]
+def update_contact(contact_id: str) -> ResponseReturnValue:
     return ok(contacts.update(context(), contact_id, json_body()))
 
 
 @blueprint.delete("/contacts/<id:contact_id>")
-def delete_contact(contact_id: str):  # type: ignore[no-untyped-def]
+def delete_contact(contact_id: str) -> ResponseReturnValue:
     return ok(contacts.delete(context(), contact_id))
 
 
 @blueprint.post("/contacts/<contact_id>/archive")
-def archive_contact(contact_id: str):  # type: ignore[no-untyped-def]
+def archive_contact(contact_id: str) -> ResponseReturnValue:
     return ok(contacts.set_archived(context(), contact_id, archived=True))
 
 
 @blueprint.post("/contacts/<contact_id>/unarchive")
-def unarchive_contact(contact_id: str):  # type: ignore[no-untyped-def]
+def unarchive_contact(contact_id: str) -> ResponseReturnValue:
     return ok(contacts.set_archived(context(), contact_id, archived=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from emulator.routes.parsing import context, json_body, ok, query
 from emulator.store import data_attributes
@@ -11,7 +12,7 @@ blueprint = Blueprint("data_attributes", __name__)
 
 
 @blueprint.get("/data_attributes")
-def list_data_attributes():  # type: ignore[no-untyped-def]
+def list_data_attributes() -> ResponseReturnValue:
     args = query()
     model = data_attributes.parse_model(args.get("model"))
     include_archived = args.get("include_archived", "false").lower() == "true"
@@ -19,10 +20,10 @@ def list_data_attributes():  # type: ignore[no-untyped-def]
 
 
 @blueprint.post("/data_attributes")
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     return ok(data_attributes.create(context(), json_body()))
 
 
 @blueprint.put("/data_attributes/<attr_id>")
-def update(attr_id: str):  # type: ignore[no-untyped-def]
+def update(attr_id: str) -> ResponseReturnValue:
     return ok(data_attributes.update(context(), attr_id, json_body()))

@@ -10,43 +10,38 @@ name, is an HTML form that posts here and redirects back to the page.
 
 from __future__ import annotations
 
-import hmac
 import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
-from emulator import db as database
-from emulator.app import bearer_token, runtime
+from emulator import access
 from emulator.errors import IntercomError, NotFound
 from emulator.routes.parsing import query
 from emulator.store import inspector
 
 blueprint = Blueprint("inspector", __name__, url_prefix="/_emulator")
-COOKIE = "emulator_admin_token"
 
 
 @blueprint.before_request
 def require_admin_token() -> Any:
-    expected = runtime().admin_token
-    if expected is None:
+    door = access.gate()
+    if door.admin_token is None:
         return None
-    from_query = request.args.get("admin_token")
-    given = (
-        from_query
-        or request.cookies.get(COOKIE)
-        or request.headers.get("X-Emulator-Admin-Token", "")
-    )
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    given = access.inspector_admin_token()
+    if not door.admits_admin(given):
         return render_template("inspector/locked.html"), 403
-    if from_query is None:
+    if request.args.get("admin_token") is None:
         return None
     # Keep the token in a cookie and out of the address bar (and the browser's history).
     rest = {key: value for key, value in query().items() if key != "admin_token"}
     response = redirect(f"{request.path}?{urlencode(rest)}" if rest else request.path, code=303)
-    response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", path="/_emulator")
+    response.set_cookie(
+        access.INSPECTOR_COOKIE, given, httponly=True, samesite="Strict", path="/_emulator"
+    )
     return response
 
 
@@ -57,18 +52,17 @@ def never_cache(response: Response) -> Response:
 
 
 @blueprint.get("/")
-def page():  # type: ignore[no-untyped-def]
+def page() -> ResponseReturnValue:
     args = query()
-    db = database.connect(runtime().db_path)
-    workspace = inspector.choose_workspace(db, args.get("workspace"), bearer_token())
+    workspace = access.inspector_workspace(args.get("workspace"))
     search, refused_only = args.get("q", "").strip(), args.get("journal") == "refused"
     view = None
     if workspace is not None:
-        view = inspector.page(inspector.context_for(db, workspace), search, refused_only)
+        view = inspector.page(access.inspector_context(workspace), search, refused_only)
     return render_template(
         "inspector/page.html",
         view=view,
-        workspaces=inspector.workspace_list(db),
+        workspaces=inspector.workspace_list(access.connection()),
         asked_for=args.get("workspace"),
         search=search,
         refused_only=refused_only,
@@ -77,25 +71,23 @@ def page():  # type: ignore[no-untyped-def]
 
 
 @blueprint.post("/inspector/event_names/<path:name>/archive")
-def archive_event_name(name: str):  # type: ignore[no-untyped-def]
+def archive_event_name(name: str) -> ResponseReturnValue:
     return _set_event_name_archived(name, archived=True)
 
 
 @blueprint.post("/inspector/event_names/<path:name>/unarchive")
-def unarchive_event_name(name: str):  # type: ignore[no-untyped-def]
+def unarchive_event_name(name: str) -> ResponseReturnValue:
     return _set_event_name_archived(name, archived=False)
 
 
 def _set_event_name_archived(name: str, archived: bool) -> Response:
     """Change the name, then go back to the page, with the reason when it was refused."""
-    db = database.connect(runtime().db_path)
-    workspace = inspector.workspace_by_id(db, request.form.get("workspace", ""))
+    workspace = inspector.workspace_by_id(access.connection(), request.form.get("workspace", ""))
     if workspace is None:
         raise NotFound("No such workspace")
     back: dict[str, str] = {"workspace": workspace.id}
     try:
-        with database.write_transaction(db):
-            ctx = inspector.context_for(db, workspace)
+        with access.inspector_change(workspace) as ctx:
             inspector.set_event_name_archived(ctx, name, archived)
     except IntercomError as error:
         back["notice"] = error.message

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from emulator import request_state
 from emulator.errors import ParameterInvalid, UnsupportedMediaType
 from emulator.store.context import Context
 
 
 def context() -> Context:
-    """The store context `emulator.app` built for this request."""
-    return g.ctx  # type: ignore[no-any-return]
+    """The store context the front door built for this request (emulator.access)."""
+    ctx = request_state.current().ctx
+    if ctx is None:
+        raise RuntimeError("no store context: the request never passed the front door")
+    return ctx
 
 
 def readable_body() -> bytes:
@@ -31,16 +35,16 @@ def readable_body() -> bytes:
 def json_body() -> dict[str, Any]:
     """The request body as a JSON object; `{}` when there is none. Parsed once per request (the
     request validation reads it before the route does)."""
-    parsed: dict[str, Any] | None = g.get("json_body")
-    if parsed is None:
-        parsed = g.json_body = _parse_json_body()
-    return parsed
+    state = request_state.current()
+    if state.json_body is None:
+        state.json_body = _parse_json_body()
+    return state.json_body
 
 
 def _parse_json_body() -> dict[str, Any]:
     raw = readable_body()
-    if not raw.strip():
-        return {}
+    if not raw:
+        return {}  # no body; a body of whitespace alone is not JSON (400 below)
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType()

@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.shared import Shared
+
 
 @dataclass
 class Workspace:
@@ -30,11 +32,19 @@ class Context:
 
     db: sqlite_utils.Database
     workspace: Workspace
-    token: str
     now: int
+    # The Intercom-Version the request runs under (per-version behaviour reads it).
     version: str
+    # The memory the server's processes share (emulator.shared): rate counters and the journal's
+    # pending entries. The app always sets it; a store-only test may leave it out.
+    shared: Shared | None = None
     # Things the emulator changed or ignored without refusing (shown in the request journal).
     warnings: list[str] = field(default_factory=list)
 
     def setting(self, name: str) -> Any:
         return self.workspace.settings[name]
+
+    def shared_memory(self) -> Shared:
+        if self.shared is None:
+            raise RuntimeError("this Context was built without the server's shared memory")
+        return self.shared

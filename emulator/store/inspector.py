@@ -1,7 +1,7 @@
 """What the inspector page shows: read-only views of one workspace, and the page's one action.
 
-The page (`emulator/routes/inspector.py`) picks a workspace by id, not by token, so these
-functions look workspaces up by id and build the `Context` other store functions expect.
+The page (`emulator/routes/inspector.py`) picks a workspace by id, not by token; emulator.access
+builds the `Context` the other store functions expect.
 """
 
 from __future__ import annotations
@@ -11,14 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
-from emulator.store import (
-    clock,
-    data_attributes,
-    event_names,
-    faults,
-    journal,
-    workspaces,
-)
+from emulator.shared import Shared
+from emulator.store import clock, data_attributes, event_names, faults, journal, workspaces
 from emulator.store.context import Context, Workspace
 
 ROWS_SHOWN = 50
@@ -33,35 +27,20 @@ def workspace_by_id(db: sqlite_utils.Database, workspace_id: str) -> Workspace |
 
 
 def choose_workspace(
-    db: sqlite_utils.Database, workspace_id: str | None, token: str | None
+    db: sqlite_utils.Database, shared: Shared, workspace_id: str | None, token: str | None
 ) -> Workspace | None:
     """The workspace asked for by id, else the bearer token's, else the last one used."""
-    journal.flush(db)  # the page shows the journal: every answered request must be in it
     if workspace_id:
         return workspace_by_id(db, workspace_id)
     if token:
         found = workspaces.find(db, token)
         if found is not None:
             return found
-    row = (
-        db.execute("SELECT workspace_id FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-        or db.execute("SELECT id FROM workspaces ORDER BY created_at DESC LIMIT 1").fetchone()
-    )
-    return workspace_by_id(db, row[0]) if row else None
-
-
-def context_for(db: sqlite_utils.Database, workspace: Workspace) -> Context:
-    token = db.execute(
-        "SELECT token FROM tokens WHERE workspace_id = ? ORDER BY created_at LIMIT 1",
-        [workspace.id],
-    ).fetchone()[0]
-    return Context(
-        db=db,
-        workspace=workspace,
-        token=token,
-        now=int(clock.now(workspace)),
-        version=workspace.settings["default_version"],
-    )
+    last = journal.last_workspace_id(db, shared)
+    if last is None:
+        row = db.execute("SELECT id FROM workspaces ORDER BY created_at DESC LIMIT 1").fetchone()
+        last = row[0] if row else None
+    return workspace_by_id(db, last) if last else None
 
 
 def set_event_name_archived(ctx: Context, name: str, archived: bool) -> dict[str, Any]:
@@ -111,10 +90,8 @@ def counts(ctx: Context) -> dict[str, int]:
         ),
         "tags": _count(ctx, "SELECT count(*) FROM tags WHERE workspace_id = ?"),
         "events": _count(ctx, "SELECT count(*) FROM events WHERE workspace_id = ?"),
-        "requests": _count(ctx, "SELECT count(*) FROM journal WHERE workspace_id = ?"),
-        "refused": _count(
-            ctx, "SELECT count(*) FROM journal WHERE workspace_id = ? AND status >= 400"
-        ),
+        "requests": journal.count(ctx),
+        "refused": journal.count(ctx, refused_only=True),
     }
 
 
@@ -213,13 +190,11 @@ def requests(ctx: Context, refused_only: bool) -> list[dict[str, Any]]:
     """The newest journal entries (only the refused ones, when asked)."""
     limit = str(ROWS_SHOWN)
     if not refused_only:
-        return journal.entries(ctx.db, ctx.workspace.id, {"limit": limit})["data"]
+        return journal.entries(ctx, {"limit": limit})["data"]
     refused = [
         entry
         for status in ("4xx", "5xx")
-        for entry in journal.entries(ctx.db, ctx.workspace.id, {"status": status, "limit": limit})[
-            "data"
-        ]
+        for entry in journal.entries(ctx, {"status": status, "limit": limit})["data"]
     ]
     return sorted(refused, key=lambda entry: entry["id"], reverse=True)[:ROWS_SHOWN]
 

@@ -6,7 +6,8 @@ Bodies are kept up to `BODY_LIMIT` characters; each workspace keeps its newest `
 A request that wrote writes its entry in its own transaction. Any other request (a read, a
 refusal before the store was touched) leaves its entry in the processes' shared log
 (emulator.shared), so it needs no write transaction; the next writer of the table, or a reader
-of the journal, moves the log into the table first, so no reader misses an entry.
+of the journal, moves the log into the table first, so no reader misses an entry. Every read of
+the table goes through `read`, which does that move.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import sqlite_utils
 
 from emulator import db as database
 from emulator.errors import ParameterInvalid
-from emulator.store.context import Workspace
+from emulator.shared import Shared
+from emulator.store.context import Context, Workspace
 
 BODY_LIMIT = 64 * 1024
 KEEP = 10_000
@@ -37,20 +39,45 @@ def _clip(text: str | None) -> str | None:
     return text[:BODY_LIMIT] + f"… [{len(text) - BODY_LIMIT} more characters]"
 
 
-def record(db: sqlite_utils.Database, workspace: Workspace, entry: dict[str, Any]) -> None:
+def record(
+    db: sqlite_utils.Database, shared: Shared, workspace: Workspace, entry: dict[str, Any]
+) -> None:
     """Append one entry (keys as the table's columns; warnings a list): into the table inside
     a write transaction, else into the shared log (into the table when the log is full)."""
     row = _row(workspace, entry)
-    if db.conn.in_transaction or not database.shared_state(db).append(row):
-        flush(db, row)
+    if db.conn.in_transaction or not shared.append(row):
+        flush(db, shared, row)
 
 
-def flush(db: sqlite_utils.Database, *rows: tuple[Any, ...]) -> None:
+def flush(db: sqlite_utils.Database, shared: Shared, *rows: tuple[Any, ...]) -> None:
     """Move the shared log's entries, then `rows`, into the table (before the table is read or
     cleared). Taking the write lock also waits for a writer that took entries and has not
     committed them yet."""
     with database.write_transaction(db):
-        _insert(db, [*database.shared_state(db).take(), *rows])
+        _insert(db, [*shared.take(), *rows])
+
+
+def read(
+    db: sqlite_utils.Database, shared: Shared, sql: str, params: list[Any]
+) -> list[tuple[Any, ...]]:
+    """Rows of a query of the journal table, once every answered request is in it: the one way
+    the table is read."""
+    flush(db, shared)
+    return db.execute(sql, params).fetchall()
+
+
+def count(ctx: Context, refused_only: bool = False) -> int:
+    """How many entries the workspace's journal holds (only refusals, when asked)."""
+    sql = "SELECT count(*) FROM journal WHERE workspace_id = ?"
+    if refused_only:
+        sql += " AND status >= 400"
+    return int(read(ctx.db, ctx.shared_memory(), sql, [ctx.workspace.id])[0][0])
+
+
+def last_workspace_id(db: sqlite_utils.Database, shared: Shared) -> str | None:
+    """The workspace of the newest entry of any workspace."""
+    rows = read(db, shared, "SELECT workspace_id FROM journal ORDER BY seq DESC LIMIT 1", [])
+    return str(rows[0][0]) if rows else None
 
 
 def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -133,14 +160,11 @@ def _parse(text: str | None) -> Any:
         return text
 
 
-def entries(
-    db: sqlite_utils.Database, workspace_id: str, filters: dict[str, str]
-) -> dict[str, Any]:
+def entries(ctx: Context, filters: dict[str, str]) -> dict[str, Any]:
     """Newest first, filtered by `method`, `path` (prefix, or glob with *), `status` (e.g. 429 or
     4xx), `since` (an entry id), and at most `limit` entries (default 100)."""
-    flush(db)
     sql = f"SELECT {_COLUMNS} FROM journal WHERE workspace_id = ?"
-    params: list[Any] = [workspace_id]
+    params: list[Any] = [ctx.workspace.id]
     if filters.get("method"):
         sql += " AND method = ?"
         params.append(filters["method"].upper())
@@ -155,7 +179,7 @@ def entries(
         sql += " AND seq > ?"
         params.append(_integer(filters["since"], "since"))
     limit = _integer(filters.get("limit", "100"), "limit")
-    rows = db.execute(sql + " ORDER BY seq DESC LIMIT ?", [*params, limit]).fetchall()
+    rows = read(ctx.db, ctx.shared_memory(), sql + " ORDER BY seq DESC LIMIT ?", [*params, limit])
     return {"type": "list", "data": [_shape(row) for row in rows]}
 
 

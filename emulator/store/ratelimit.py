@@ -1,8 +1,10 @@
 """Intercom's rate limits: fixed 10-second windows per app (token) and per workspace.
 
-Counters live in SQLite and are bumped in a write transaction (a writing request's own, or for a
-read the short one after it), so every worker process sees the same count and exactly the limit
-is admitted per window.
+A request is counted under one identity: its token's row (the app) and its workspace's row.
+Counters live in the memory the worker processes share (emulator.shared), so a read is counted
+without a write transaction and exactly the limit is admitted per window across processes. When
+another row's live window holds the shared slot, the same identity is counted in SQLite
+(`rate_windows`, keys `app:<token row>` and `workspace:<workspace row>`) in a write transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sqlite_utils
 from emulator import db as database
 from emulator.errors import RateLimited
 from emulator.limits import RATE_WINDOW_SECONDS
+from emulator.shared import Shared
 from emulator.store.context import Workspace
 
 
@@ -46,18 +49,21 @@ def _count(db: sqlite_utils.Database, key: str, window: int) -> int:
     return int(row[0])
 
 
-def admit(db: sqlite_utils.Database, workspace: Workspace, token: str, now: float) -> Quota:
+def keys(workspace: Workspace) -> tuple[str, str]:
+    """The `rate_windows` keys of the request's app (token) and workspace."""
+    return f"app:{workspace.token_row}", f"workspace:{workspace.row}"
+
+
+def admit(db: sqlite_utils.Database, shared: Shared, workspace: Workspace, now: float) -> Quota:
     """Count one request, or raise 429 when the app's or the workspace's window is full."""
     window = int(now) - int(now) % RATE_WINDOW_SECONDS
     reset = window + RATE_WINDOW_SECONDS
     app_limit = workspace.settings["rate_limit_app"]
     workspace_limit = workspace.settings["rate_limit_workspace"]
-    counted = database.shared_state(db).admit(
-        workspace.token_row, workspace.row, window, app_limit, workspace_limit
-    )
+    counted = shared.admit(workspace.token_row, workspace.row, window, app_limit, workspace_limit)
     if counted is None:  # the shared slot is taken: count in SQLite
         with database.write_transaction(db):
-            counted = _admit_in_sqlite(db, workspace, token, window)
+            counted = _admit_in_sqlite(db, workspace, window)
     app_used, workspace_used, admitted = counted
     if not admitted:
         limit = app_limit if app_used >= app_limit else workspace_limit
@@ -67,11 +73,11 @@ def admit(db: sqlite_utils.Database, workspace: Workspace, token: str, now: floa
 
 
 def _admit_in_sqlite(
-    db: sqlite_utils.Database, workspace: Workspace, token: str, window: int
+    db: sqlite_utils.Database, workspace: Workspace, window: int
 ) -> tuple[int, int, bool]:
     app_limit = workspace.settings["rate_limit_app"]
     workspace_limit = workspace.settings["rate_limit_workspace"]
-    app_key, workspace_key = f"app:{token}", f"workspace:{workspace.id}"
+    app_key, workspace_key = keys(workspace)
     app_used = _count(db, app_key, window)
     workspace_used = _count(db, workspace_key, window)
     if app_used > app_limit or workspace_used > workspace_limit:

@@ -50,14 +50,6 @@ def typed(
     return value
 
 
-def integer(value: Any, field: str) -> int:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ParameterInvalid(f"{field} must be an integer", field=field)
-    return value
-
-
 def per_page(raw: Any, default: int, maximum: int) -> int:
     if raw is None or raw == "":
         return default

@@ -12,8 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from emulator import db as database
-from emulator.errors import Unauthorized
+from emulator.shared import Shared
 from emulator.store import ids, journal, settings
 from emulator.store.context import Workspace
 
@@ -102,19 +101,12 @@ def create(
     return found
 
 
-def resolve(
-    db: sqlite_utils.Database,
-    token: str | None,
-    now: int,
-    accepted: frozenset[str] | None,
-    overrides: dict[str, Any] | None,
+def find_or_create(
+    db: sqlite_utils.Database, token: str, now: int, overrides: dict[str, Any] | None
 ) -> Workspace:
-    """The workspace a bearer token reaches, created on first use; 401 for a refused token.
-
-    Call inside a write transaction: two first requests with one token must not race.
-    """
-    if not token or (accepted is not None and token not in accepted):
-        raise Unauthorized()
+    """The workspace a token reaches, created on first use (emulator.access decides whether the
+    token is accepted). Call inside a write transaction: two first requests with one token must
+    not race."""
     return find(db, token) or create(db, [token], now, overrides=overrides)
 
 
@@ -148,28 +140,24 @@ _DATA_TABLES = (
 )
 
 
-def clear(db: sqlite_utils.Database, workspace_id: str | None) -> None:
+def clear(db: sqlite_utils.Database, shared: Shared, workspace_id: str | None) -> None:
     """Delete a workspace's data (every workspace's when None); tokens and settings stay.
     Call inside a write transaction."""
-    journal.flush(db)  # entries still in the shared log go too
+    journal.flush(db, shared)  # entries still in the shared log go too
     for table in _DATA_TABLES:
         if workspace_id is None:
             db.execute(f"DELETE FROM {table}")
         else:
             db.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
-    counters = database.shared_state(db)
     if workspace_id is None:
         db.execute("DELETE FROM rate_windows")
-        counters.forget_all()
+        shared.forget_all()
         return
-    db.execute(
-        "DELETE FROM rate_windows WHERE key = ? OR key IN"
-        " (SELECT 'app:' || token FROM tokens WHERE workspace_id = ?)",
-        [f"workspace:{workspace_id}", workspace_id],
-    )
     rows = db.execute(
         "SELECT w.rowid, t.rowid FROM workspaces w JOIN tokens t ON t.workspace_id = w.id"
         " WHERE w.id = ?",
         [workspace_id],
     ).fetchall()
-    counters.forget([token_row for _, token_row in rows], [row for row, _ in rows[:1]])
+    keys = [f"app:{token_row}" for _, token_row in rows] + [f"workspace:{row}" for row, _ in rows]
+    db.execute(f"DELETE FROM rate_windows WHERE key IN ({', '.join('?' * len(keys))})", keys)
+    shared.forget([token_row for _, token_row in rows], [row for row, _ in rows[:1]])

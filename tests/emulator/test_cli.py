@@ -89,7 +89,15 @@ def test_ctrl_c_answers_the_requests_in_flight_first(tmp_path):
         target=lambda: answers.append(session.get(f"{server.url}/me", timeout=30).status_code)
     )
     in_flight.start()
-    time.sleep(0.5)  # the request is now waiting out its latency inside a worker
+    # The rule counts its hit before the latency starts: once it shows, the request is inside a
+    # worker, waiting out the latency.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rules = session.get(f"{server.url}/_emulator/faults").json()["data"]
+        if rules[0]["hits"] == 1:
+            break
+        time.sleep(0.02)
+    assert rules[0]["hits"] == 1, "the request never reached a worker"
     assert server.process is not None and server.process.stdout is not None
     server.process.send_signal(signal.SIGINT)
     in_flight.join(30)

@@ -7,6 +7,7 @@ from emulator import limits
 from emulator.store import companies, workspaces
 from emulator.store.context import Context
 from tests import intercom_reference
+from tests.intercom_errors import first_error
 
 
 def upsert(client, company_id="acme", **fields):
@@ -38,10 +39,6 @@ def populated(client, *company_ids):
         assert attach(client, new_contact(client, f"user-{number}"), found["id"]).status_code == 200
         created.append(found["id"])
     return created
-
-
-def first_error(response):
-    return response.get_json()["errors"][0]
 
 
 def test_upsert_creates_then_updates_the_same_company(client):
@@ -305,8 +302,8 @@ def test_unknown_contacts_are_user_not_found(client, method, suffix):
 def test_attach_limit_is_1000_companies(app, client, token):
     contact_id = new_contact(client)
     # 1,000 attachments through HTTP would make a slow test: seed them through the store.
-    conn = database.connect(app.extensions["emulator"].db_path)
-    ctx = Context(conn, workspaces.find(conn, token), token, now=1700000000, version="2.11")
+    conn = database.connect(app.extensions["emulator"].storage.path)
+    ctx = Context(conn, workspaces.find(conn, token), now=1700000000, version="2.11")
     with database.write_transaction(conn):
         for number in range(limits.COMPANIES_PER_CONTACT):
             seeded = companies.upsert(ctx, {"company_id": f"seeded-{number}"})

@@ -8,6 +8,8 @@ import sqlite3
 
 import pytest
 
+from tests.intercom_errors import first_error
+
 
 def create(client, **body):
     response = client.post("/contacts", json=body)
@@ -16,7 +18,7 @@ def create(client, **body):
 
 
 def error(response):
-    return response.get_json()["errors"][0]
+    return first_error(response)
 
 
 def define_attribute(client, name, data_type="string"):

@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-
-def first_error(response: Any) -> dict[str, Any]:
-    return response.get_json()["errors"][0]  # type: ignore[no-any-return]
+from tests.intercom_errors import first_error
 
 
 @pytest.mark.parametrize(
@@ -117,6 +115,16 @@ def test_the_control_api_refuses_what_its_description_refuses(
     response = client.request(method, path, json=body, check=False)
     assert response.status_code == 400
     assert first_error(response)["code"] == "parameter_invalid"
+
+
+@pytest.mark.parametrize("body", [b"\n", b" \t\r\n"])
+def test_a_body_of_whitespace_alone_is_not_json(client: Any, body: bytes) -> None:
+    """`PATCH /_emulator/settings` with the body "\\n" answered 200, read as no body; it is no
+    JSON document. With no body at all, the request still changes nothing and succeeds."""
+    json_type = {"Content-Type": "application/json"}
+    response = client.patch("/_emulator/settings", data=body, headers=json_type)
+    first_error(response, 400, "parameter_invalid")
+    assert client.patch("/_emulator/settings", headers=json_type).status_code == 200
 
 
 def test_a_seed_item_is_checked_as_the_request_it_stands_for(client: Any) -> None:

@@ -13,20 +13,18 @@ import pytest
 from emulator import create_app
 from emulator.limits import MAX_BODY_BYTES
 from tests.conftest import ApiClient
+from tests.intercom_errors import only_error
 
 DATA_ATTRIBUTE = {"name": "plan_tier", "model": "contact", "data_type": "string"}
 
 
 def assert_error_list(response, status: int, code: str, message: str | None = None) -> dict:
-    assert response.status_code == status, response.data[:500]
+    """The shape in full: JSON, exactly these keys, a request id, one error with a message."""
+    error = only_error(response, status, code=code)
     assert response.mimetype == "application/json"
     body = response.get_json()
     assert set(body) == {"type", "request_id", "errors"}
-    assert body["type"] == "error.list"
     uuid.UUID(body["request_id"])
-    assert len(body["errors"]) == 1
-    error = body["errors"][0]
-    assert error["code"] == code
     assert isinstance(error["message"], str) and error["message"]
     if message is not None:
         assert error["message"] == message

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from tests import intercom_reference
+from tests.intercom_errors import first_error
 
 NOW = int(time.time())
 
@@ -51,10 +52,6 @@ def summary(client, query="user_id=u-1"):
     response = client.get(f"/events?type=user&summary=true&{query}")
     assert response.status_code == 200, response.get_json()
     return response.get_json()
-
-
-def first_error(response):
-    return response.get_json()["errors"][0]
 
 
 @pytest.fixture

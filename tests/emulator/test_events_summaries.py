@@ -10,6 +10,7 @@ import pytest
 
 from emulator import create_app, openapi
 from tests.conftest import ApiClient
+from tests.intercom_errors import first_error
 
 NOW = int(time.time())
 HOUR = 60 * 60
@@ -48,10 +49,6 @@ def iso(timestamp):
 
 def journal(client):
     return client.get("/_emulator/journal?path=/events/summaries").get_json()["data"]
-
-
-def first_error(response):
-    return response.get_json()["errors"][0]
 
 
 def stored_summaries(db_path, workspace_id=None):

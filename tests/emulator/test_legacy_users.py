@@ -8,6 +8,7 @@ import pytest
 
 from emulator import openapi
 from tests.conftest import ApiClient
+from tests.intercom_errors import first_error
 
 T0 = 1_700_000_000
 DESCRIPTION = openapi.load()
@@ -53,14 +54,7 @@ def upsert(legacy, **body):
 
 
 def refused(response, status, code, message=None, field=None):
-    assert response.status_code == status, response.get_json()
-    error = response.get_json()["errors"][0]
-    assert error["code"] == code
-    if message is not None:
-        assert error["message"] == message
-    if field is not None:
-        assert error["field"] == field
-    return error
+    return first_error(response, status, code, message, field)
 
 
 def user_count(legacy):

@@ -12,6 +12,7 @@ import pytest
 
 from emulator import openapi
 from tests.conftest import ApiClient
+from tests.intercom_errors import only_error
 
 T0 = 1_700_000_000
 SECRET = "s3cret"
@@ -85,13 +86,6 @@ def contacts(client):
 def events_of(client, user_id="u1"):
     listed = client.get(f"/events?type=user&user_id={user_id}", check=False).get_json()
     return [(e["event_name"], e["created_at"], e["metadata"]) for e in listed["events"]]
-
-
-def only_error(response, status):
-    assert response.status_code == status, response.get_json()
-    body = response.get_json()
-    assert body["type"] == "error.list" and len(body["errors"]) == 1
-    return body["errors"][0]
 
 
 # --- ping -------------------------------------------------------------------------------------

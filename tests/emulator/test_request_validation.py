@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 
 from emulator import create_app, openapi, request_validation
+from tests.intercom_errors import first_error
 
 CONTACT = {"email": "frodo@example.com", "external_id": "f-1"}
-
-
-def first_error(response: Any) -> dict[str, Any]:
-    body = response.get_json()
-    assert body["type"] == "error.list", body
-    return body["errors"][0]  # type: ignore[no-any-return]
 
 
 # (method, path, request keyword arguments, listing that must stay empty) -> (code, field, message)

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from emulator import create_app
+from emulator import create_app, migrations
 from emulator import db as database
 from emulator.store import contacts, data_attributes, search, workspaces
 from emulator.store.context import Context
@@ -223,10 +223,10 @@ def test_migration_2_indexes_contacts_stored_before_it(tmp_path, token):
     path = str(tmp_path / "version1.db")
     db = database.connect(path)
     with database.write_transaction(db):
-        database.MIGRATIONS[0](db)
+        migrations.MIGRATIONS[0](db)
         db.execute("PRAGMA user_version = 1")
-        workspace = workspaces.resolve(db, token, int(time.time()), None, None)
-        ctx = Context(db, workspace, token, now=int(time.time()), version="2.11")
+        workspace = workspaces.find_or_create(db, token, int(time.time()), None)
+        ctx = Context(db, workspace, now=int(time.time()), version="2.11")
         data_attributes.create(ctx, {"name": "code", "model": "contact", "data_type": "string"})
         for number in range(3):
             body = {
@@ -237,14 +237,14 @@ def test_migration_2_indexes_contacts_stored_before_it(tmp_path, token):
             contacts.create(ctx, body)
     app = create_app({"DATABASE": path})
     assert database.connect(path).execute("PRAGMA user_version").fetchone() == (
-        len(database.MIGRATIONS),
+        len(migrations.MIGRATIONS),
     )
     assert code_is(ApiClient(app.test_client(), token), "0") == ["c0", "c2"]
 
 
 def _plans(app, client, query, sort):
     """EXPLAIN QUERY PLAN of the statements a search runs on the contacts table."""
-    conn = database.connect(app.extensions["emulator"].db_path).conn
+    conn = database.connect(app.extensions["emulator"].storage.path).conn
     statements = []
     conn.set_trace_callback(statements.append)
     try:

@@ -4,10 +4,10 @@ on the way into the journal table."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
-from emulator import db as database
 from emulator import shared
 from emulator.testing import EmulatorProcess
 
@@ -56,16 +56,14 @@ def test_a_taken_counter_slot_falls_back_to_counting_in_sqlite(client, app, db_p
             [client.token],
         ).fetchone()
     window = 1_700_000_000
-    squatter = shared.of(str(db_path)).admit(
+    squatter = shared.Shared(str(db_path)).admit(  # another process's map of the file
         token_row + shared.SLOTS, workspace_row + shared.SLOTS, window, 10, 10
     )
     assert squatter == (1, 1, True)
     statuses = [client.get("/me").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     with sqlite3.connect(db_path) as conn:
-        counted = conn.execute(
-            "SELECT count FROM rate_windows WHERE key = ?", ["app:" + client.token]
-        )
+        counted = conn.execute("SELECT count FROM rate_windows WHERE key = ?", [f"app:{token_row}"])
         assert counted.fetchone() == (2,)
 
 
@@ -90,5 +88,7 @@ def test_journal_entries_not_yet_in_the_table_survive_a_killed_server(tmp_path: 
 def test_the_shared_file_sits_beside_the_database(app, client, db_path):
     client.get("/me")
     assert Path(str(db_path) + shared.SUFFIX).exists()
-    # Every connection to the file, in any thread, reaches the same shared state.
-    assert database.shared_state(database.connect(str(db_path))) is shared.of(str(db_path))
+    # The app holds one map of it per process, and hands that to every request's context.
+    storage = app.extensions["emulator"].storage
+    assert storage.shared is storage.shared
+    assert storage.shared.pid == os.getpid()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from emulator import db as database
+from emulator import migrations
 
 
 def lock_is_free(db_path: Path) -> bool:
@@ -29,7 +30,7 @@ def lock_is_free(db_path: Path) -> bool:
 @pytest.fixture
 def conn(db_path: Path):
     db = database.sqlite_utils.Database(database._open(str(db_path)))
-    database.migrate(db)
+    migrations.migrate(db)
     yield db
     db.conn.close()
 
@@ -73,7 +74,7 @@ def test_a_writer_killed_while_holding_the_queue_does_not_block_the_next(conn, d
         "import sys, time\n"
         "from emulator import db\n"
         "c = db._open(sys.argv[1])\n"
-        "c.execute('BEGIN IMMEDIATE')\n"
+        "db.begin_write(c)\n"
         "print('holding', flush=True)\n"
         "time.sleep(60)\n"
     )

@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 
 from emulator.limits import MAX_BODY_BYTES
+from tests.intercom_errors import first_error
 from tests.reliability.store_state import snapshot
 
 
 def assert_error_list(response: Any, status: int) -> None:
-    assert response.status_code == status, response.data[:300]
-    body = json.loads(response.data)
-    assert body["type"] == "error.list"
-    assert body["errors"] and all(e["code"] and e["message"] for e in body["errors"])
+    first_error(response, status)
+    assert all(e["code"] and e["message"] for e in json.loads(response.data)["errors"])
 
 
 def _nested(depth: int) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def _integer(body: dict[str, Any], key: str) -> int | None:
     # SQLite keeps 64-bit integers; a larger number is no timestamp or admin id.
     if value is not None and abs(value) >= 2**63:
         raise ParameterInvalid(f"{key} is out of range", field=key)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _owner_id(body: dict[str, Any]) -> int | None:

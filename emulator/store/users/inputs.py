@@ -73,7 +73,7 @@ def timestamp(body: dict[str, Any], key: str) -> int | None:
     value = validation.typed(body, key, int)
     if value is not None and abs(value) >= 2**63:  # no SQLite integer, and no time either
         raise ParameterInvalid(f"{key} is out of range", field=key)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _ip(body: dict[str, Any]) -> str | None:

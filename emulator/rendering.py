@@ -1,0 +1,56 @@
+"""Every failure rendered in one place, as Intercom's `error.list` body (emulator.errors), and
+the refused request's changes undone first."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from emulator import errors, request_state
+
+log = logging.getLogger("emulator")
+
+Rendered = tuple[Response, int, dict[str, str]]
+
+_HTTP_ERRORS: dict[int, type[errors.IntercomError]] = {
+    400: errors.ParameterInvalid,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    406: errors.NotAcceptable,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(errors.IntercomError, render_error)
+    app.register_error_handler(HTTPException, _render_http_exception)
+    app.register_error_handler(Exception, _render_unexpected)
+
+
+def render_error(error: errors.IntercomError) -> Rendered:
+    state = request_state.current()
+    if state.transaction is not None:
+        state.transaction.undo()  # a refused request leaves the store as it found it
+    state.error = error
+    body = getattr(error, "raw_body", None)
+    if body is None:
+        body = errors.error_body([error], state.request_id)
+    return jsonify(body), error.status, error.headers
+
+
+def _render_http_exception(exc: HTTPException) -> Rendered:
+    """Werkzeug's own errors (unknown route, wrong method, body too large) in Intercom's shape."""
+    status = exc.code or 500
+    kind = _HTTP_ERRORS.get(status)
+    error = kind() if kind else errors.IntercomError(exc.description, status=status)
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        error.headers["Allow"] = exc.get_response().headers["Allow"]
+    return render_error(error)
+
+
+def _render_unexpected(exc: Exception) -> Rendered:
+    log.exception("unexpected error serving %s %s", request.method, request.path)
+    return render_error(errors.ServerError())
