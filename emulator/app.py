@@ -15,9 +15,7 @@ moves into its table (emulator.store.journal). Reads write nothing to the databa
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -258,10 +256,9 @@ def _take_fault(db: Any, workspace_id: str) -> faults.Fault | None:
 
 def _drop_connection() -> None:
     """Close the client's socket without an answer, as a dropped connection would."""
-    sock = request.environ.get("gunicorn.socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    drop = request.environ.get("emulator.drop_connection")  # set by emulator/server.py
+    if drop is not None:
+        drop()
     # In process (no socket) the closest thing is a server error the client cannot miss.
     raise errors.IntercomError(
         "Connection dropped (fault injection)", status=502, code="server_error"
