@@ -127,7 +127,7 @@ def main() -> None:
     default=None,
     type=click.IntRange(1, 256),
     help="Threads per worker: requests one worker answers at once (1 with ':memory:'). "
-    "[default: 8 on granian, 1 on gunicorn]",
+    "[default: 4 on granian, 1 on gunicorn]",
 )
 @click.option(
     "--server",

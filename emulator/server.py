@@ -36,7 +36,7 @@ DROP_CONNECTION = "emulator.drop_connection"
 # A request line and headers larger than this are refused by granian (414 or 431) unread.
 MAX_HEAD_BYTES = 64 * 1024
 # Threads per worker unless --threads says otherwise.
-DEFAULT_THREADS = {"granian": 8, "gunicorn": 1}
+DEFAULT_THREADS = {"granian": 4, "gunicorn": 1}
 # How long a worker may take to finish the requests in flight after SIGTERM or Ctrl-C.
 GRACEFUL_SECONDS = 5
 # A client has this long to send a request's head once its connection is open (granian).
