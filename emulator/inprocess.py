@@ -22,16 +22,16 @@ client library raises for a connection closed before any answer (`requests.Conne
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
-from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from emulator.config import build
 
@@ -121,21 +121,17 @@ class WSGIAdapter(BaseAdapter):  # type: ignore[misc]
         proxies: Any = None,
     ) -> requests.Response:
         url = request.url or "/"
-        parts = urlsplit(url)
-        builder = EnvironBuilder(
-            path=parts.path or "/",
-            base_url=f"{parts.scheme}://{parts.netloc}",
-            query_string=parts.query,
-            method=request.method,
-            headers=list(request.headers.items()),
-            data=_body_bytes(request.body),
-        )
+        environ = _environ(request.method or "GET", url, request.headers, request.body)
+        answer: list[Any] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            answer[:] = [status, headers]
+            return lambda data: None  # the legacy write(): the app never calls it
+
         try:
-            environ = builder.get_environ()
-        finally:
-            builder.close()
-        try:
-            chunks, status, headers = run_wsgi_app(self._wsgi, environ, buffered=True)
+            chunks = self._wsgi(environ, start_response)
         except _Dropped:
             raise requests.ConnectionError(
                 "Connection dropped by the emulator (fault injection)", request=request
@@ -145,11 +141,12 @@ class WSGIAdapter(BaseAdapter):  # type: ignore[misc]
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+        status, headers = answer
         response = requests.Response()
         code, _, reason = status.partition(" ")
         response.status_code = int(code)
         response.reason = reason
-        response.headers = CaseInsensitiveDict(headers.to_wsgi_list())
+        response.headers = CaseInsensitiveDict(headers)
         response.encoding = get_encoding_from_headers(response.headers)
         response.raw = io.BytesIO(content)
         response._content = content
@@ -161,6 +158,40 @@ class WSGIAdapter(BaseAdapter):  # type: ignore[misc]
 
     def close(self) -> None:
         pass
+
+
+def _environ(method: str, url: str, headers: Any, body: Any) -> dict[str, Any]:
+    """The WSGI environ (PEP 3333) of one request, as a server would build it."""
+    parts = urlsplit(url)
+    data = _body_bytes(body)
+    secure = parts.scheme == "https"
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method.upper(),
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "localhost",
+        "SERVER_PORT": str(parts.port or (443 if secure else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "HTTP_HOST": parts.netloc,
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = value
+        else:
+            environ[f"HTTP_{key}"] = value
+    if data:
+        environ["CONTENT_LENGTH"] = str(len(data))
+    return environ
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -188,6 +219,7 @@ def requests_session(
     """A requests.Session whose every URL (http and https, any host) goes to the emulator;
     with `token`, it speaks as that bearer token (one workspace)."""
     session = requests.Session()
+    session.trust_env = False  # no proxy or .netrc look-ups: nothing leaves the process
     adapter = requests_adapter(app)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -89,6 +89,7 @@ class InProcessEmulator(IntercomEmulator):
         self.adapter = inprocess.requests_adapter(app)
 
     def _mount(self, session: requests.Session) -> None:
+        session.trust_env = False  # no proxy or .netrc look-ups: nothing leaves the process
         session.mount("http://", self.adapter)
         session.mount("https://", self.adapter)
 
