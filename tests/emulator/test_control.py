@@ -132,7 +132,10 @@ def test_invalid_fault_rules_are_refused(client, rule):
 
 # What a client sees of a `drop` fault: gunicorn shuts the socket before any answer; granian lends
 # the app no socket, so the head goes out and the connection is cut before the body.
-DROPPED = {"gunicorn": requests.ConnectionError, "granian": requests.exceptions.ChunkedEncodingError}
+DROPPED = {
+    "gunicorn": requests.ConnectionError,
+    "granian": requests.exceptions.ChunkedEncodingError,
+}
 
 
 @pytest.mark.parametrize("server", sorted(DROPPED))
