@@ -15,6 +15,7 @@ each request a whole process until it has been read.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import sys
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from emulator import db as database
 SERVERS = ("granian", "gunicorn")
 # The WSGI environ key of a callable that cuts the client's connection (the `drop` fault).
 DROP_CONNECTION = "emulator.drop_connection"
-# A request line and headers larger than this are refused by granian (414 or 431) unread.
+# A request line and headers larger than this are refused by granian (431) unread.
 MAX_HEAD_BYTES = 64 * 1024
 # Threads per worker unless --threads says otherwise.
 DEFAULT_THREADS = {"granian": 4, "gunicorn": 1}
@@ -137,7 +138,27 @@ def _run_granian(
     )
     if on_ready:
         listener.on_startup(on_ready)
-    listener.serve(target_loader=lambda _target: _GranianApp(factory()))
+    listener.serve(target_loader=lambda _target: _granian_worker_app(factory))
+
+
+def _granian_worker_app(factory: Callable[[], Any]) -> _GranianApp:
+    """Called in each worker once granian has set up its logging there."""
+    for handler in logging.getLogger("_granian").handlers:  # its Rust side logs to children
+        handler.addFilter(_not_a_drop)
+    return _GranianApp(factory())
+
+
+class _Dropped(ConnectionAbortedError):
+    """Raised to cut a connection for a `drop` fault: the fault working, not an error."""
+
+
+_DROPPED_LINE = "_Dropped: connection dropped (fault injection)"
+
+
+def _not_a_drop(record: logging.LogRecord) -> bool:
+    """granian logs an exception from an answer's body, its traceback in the message text;
+    not for a drop."""
+    return _DROPPED_LINE not in str(record.msg)
 
 
 class _GranianApp:
@@ -170,7 +191,7 @@ class _GranianApp:
 
 
 def _cut() -> Any:
-    raise ConnectionAbortedError("connection dropped (fault injection)")
+    raise _Dropped(_DROPPED_LINE.removeprefix("_Dropped: "))
     yield b""  # a generator: granian sends the head, then fails on the first chunk
 
 
