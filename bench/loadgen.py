@@ -18,6 +18,8 @@ ROUTE_LABELS = {
 }
 # Connections held open by wrk: more than the servers' workers, so none of them ever waits.
 CONNECTIONS = 16
+# The single client (a test suite, the translator): one connection, requests one after another.
+SINGLE_CLIENT_ROUTES = ("events", "get_contact")
 
 
 def ensure_wrk() -> str:
@@ -44,13 +46,19 @@ def write_datafile(path: Path, contacts: list[dict[str, str]]) -> Path:
 
 
 def run(
-    url: str, route: str, datafile: Path, base: int, token: str, seconds: float
+    url: str,
+    route: str,
+    datafile: Path,
+    base: int,
+    token: str,
+    seconds: float,
+    connections: int = CONNECTIONS,
 ) -> dict[str, Any]:
     """One wrk run of `route` against `url`: requests/s and latency percentiles in ms."""
     command = [
         ensure_wrk(),
         "-t1",
-        f"-c{CONNECTIONS}",
+        f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",

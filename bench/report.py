@@ -32,16 +32,19 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _met(verdict: targets.Verdict) -> str:
+    if not verdict.goal:
+        return "reference"
     return {True: "met", False: "**missed**", None: "not measured"}[verdict.met]
 
 
 def _targets(verdicts: list[targets.Verdict]) -> str:
     rows = [[v.target, v.measured, _met(v), v.ceiling or "-"] for v in verdicts]
-    met = sum(1 for v in verdicts if v.met)
+    goals = [v for v in verdicts if v.goal]
+    met = sum(1 for v in goals if v.met)
     return (
-        f"## Targets\n\n{met} of {len(verdicts)} targets met. The last column is what the"
-        " bare Flask + SQLite app (no validation, state or journal) reached against the"
-        " same yardstick in the same run: the best any app on this stack could show.\n\n"
+        f"## Targets\n\n{met} of {len(goals)} targets met. The last column is what the"
+        " bare Flask + SQLite app (no validation, state or journal; on gunicorn's sync workers)"
+        " reached against the same yardstick in the same run.\n\n"
         + _table(["target", "emulator", "verdict", "bare Flask + SQLite"], rows)
     )
 
@@ -65,10 +68,13 @@ def _throughput(record: dict[str, Any]) -> str:
     text = (
         "## Throughput and latency\n\n"
         f"wrk on loopback, {results['connections']} connections, {results['seconds_per_run']} s"
-        f" per run, {results['repeats']} repeats interleaved across servers (median shown)."
-        f" `emulator serve` and the ceiling run on gunicorn with {results['workers']} sync"
-        " workers (the emulator's default) and a file database; the emulator's rate limits are"
-        " raised out of reach (the limiter still runs). Every body is unique (new emails, new"
+        f" per run, {results['repeats']} repeats interleaved across servers (median shown;"
+        " spread: highest minus lowest req/s of the repeats, over the median)."
+        f" `emulator serve` runs its default, granian with {results['workers']} worker"
+        " processes of 4 threads (keep-alive), and again with `--server gunicorn`"
+        f" ({results['workers']} sync workers, a connection per request); the bare Flask +"
+        " SQLite app runs on the same two; all on file databases. The emulator's rate limits"
+        " are raised out of reach (the limiter still runs). Every body is unique (new emails, new"
         " event times); contacts the load reads were created first. Prism serves Intercom's"
         " 2.11 description at log level `error`; WireMock serves bench/wiremock/mappings with"
         " its request journal and request log off. Both are given their fastest settings.\n\n"
@@ -82,12 +88,14 @@ def _throughput(record: dict[str, Any]) -> str:
                     loadgen.ROUTE_LABELS[route],
                     results["servers"][name]["label"],
                     f"{s['rps']:,.0f}",
+                    f"{s['rps_spread']:.0%}" if s.get("rps_spread") is not None else "-",
                     f"{s['p50_ms']:.1f}",
                     f"{s['p99_ms']:.1f}",
                     s["non_2xx"] + s["socket_errors"],
                 ]
             )
-    text += _table(["route", "server", "req/s", "p50 ms", "p99 ms", "errors"], rows)
+    text += _table(["route", "server", "req/s", "spread", "p50 ms", "p99 ms", "errors"], rows)
+    text += _single_client(results)
     prism_refusals = summary.get("prism", {}).get("events", {}).get("non_2xx")
     if prism_refusals:
         text += (
@@ -101,6 +109,47 @@ def _throughput(record: dict[str, Any]) -> str:
     return text
 
 
+def _single_client(results: dict[str, Any]) -> str:
+    single = results.get("single_client")
+    if not single:
+        return ""
+    rows = [
+        [
+            loadgen.ROUTE_LABELS[route],
+            results["servers"][name]["label"],
+            f"{s['rps']:,.0f}",
+            f"{s['p50_ms']:.2f}",
+            f"{s['p99_ms']:.2f}",
+        ]
+        for name, by_route in single.items()
+        for route, s in by_route.items()
+    ]
+    return (
+        "\n### One client\n\nOne connection sending requests one after another (what a test"
+        " suite or the translator does), wrk for"
+        f" {results.get('single_client_seconds', '?')} s a run, median of the repeats.\n\n"
+        + _table(["route", "server", "req/s", "p50 ms", "p99 ms"], rows)
+    )
+
+
+def _inprocess(record: dict[str, Any]) -> str:
+    results = record["results"]
+    routes = list(next(iter(results["ms_per_call"].values())))
+    rows = [
+        [client, *(f"{by_route[r]:.3f}" for r in routes)]
+        for client, by_route in results["ms_per_call"].items()
+    ]
+    return (
+        "## In-process mode\n\n`emulator.inprocess`: ms a call to the app in the test's own"
+        " process (no socket), through the requests adapter and the httpx transport, against"
+        " Flask's own test client on the same app (the app's work alone);"
+        f" median of {results['repeats']} runs of {results['calls']:,} calls. A process that"
+        " imports the module, builds the app and gets its first answer takes"
+        f" {results['startup_s']:.2f} s.\n\n"
+        + _table(["client", *(loadgen.ROUTE_LABELS[r] + " ms" for r in routes)], rows)
+    )
+
+
 def _contention(record: dict[str, Any]) -> str:
     results = record["results"]
     routes = list(next(iter(results["summary"].values())))
@@ -109,9 +158,9 @@ def _contention(record: dict[str, Any]) -> str:
         for name, by_route in results["summary"].items()
     ]
     text = (
-        "## Workers\n\nThe emulator's req/s with 1, 2 and 4 gunicorn worker processes, and with"
-        " 2 processes of 4 threads (`--threads 4`: gunicorn's gthread worker, which keeps"
-        " connections alive), same load"
+        "## Workers\n\nThe emulator's req/s (`emulator serve`, granian) with 1, 2 and 4 worker"
+        " processes of one thread, and 2 processes of 4 threads (`--threads 4`, the default),"
+        " same load"
         f" ({results['repeats']} repeats of {results['seconds_per_run']} s, median)."
         " Throughput that does not grow with workers means the requests are serialised"
         " on SQLite's write lock or the two cores are already busy.\n\n"
@@ -247,6 +296,7 @@ def render(results_dir: Path) -> str:
         "startup": _startup,
         "translator": _translator,
         "profiles": _profiles,
+        "inprocess": _inprocess,
     }
     for section, render_section in renderers.items():
         if section in records:

@@ -2,7 +2,8 @@
 docs/benchmarks.md. About 14 minutes on the project's 2-core machines; `--quick` is a smoke run
 of a minute or two that writes to a scratch directory instead.
 
-    python -m bench.run [--quick] [--only throughput,contention,scale,startup,translator,profiles]
+    python -m bench.run [--quick] [--only throughput,contention,scale,startup,translator,profiles,
+                                          inprocess]
     python -m bench.run --report-only   # docs/benchmarks.md again from bench/results/*.json
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from bench import (
     contention,
+    inprocess_bench,
     machine,
     profiles,
     report,
@@ -30,7 +32,15 @@ from bench import (
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = servers.ROOT / "docs" / "benchmarks.md"
-SECTIONS = ("throughput", "contention", "scale", "startup", "translator", "profiles")
+SECTIONS = (
+    "throughput",
+    "contention",
+    "scale",
+    "startup",
+    "translator",
+    "profiles",
+    "inprocess",
+)
 
 
 def _plan(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
@@ -38,7 +48,10 @@ def _plan(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
     q = quick
     return {
         "throughput": lambda: throughput.measure(
-            seconds=1 if q else 5, repeats=1 if q else 3, warmup=1 if q else 2
+            seconds=1 if q else 5,
+            repeats=1 if q else 3,
+            warmup=1 if q else 2,
+            single_seconds=1 if q else 4,
         ),
         "contention": lambda: contention.measure(seconds=1 if q else 4, repeats=1 if q else 3),
         "scale": lambda: scale.measure(
@@ -56,6 +69,7 @@ def _plan(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
             route: profiles.profile_route(route, 300 if q else 2000)
             for route in ("events", "get_contact", "create_contact", "search")
         },
+        "inprocess": lambda: inprocess_bench.measure(300 if q else 2000, 1 if q else 3),
     }
 
 

@@ -1,4 +1,5 @@
-"""The servers measured side by side: the emulator, the bare Flask ceiling, Prism and WireMock.
+"""The servers measured side by side: the emulator (on granian, its default, and on gunicorn),
+the bare Flask ceiling (on gunicorn's sync workers and on granian), Prism and WireMock.
 
 Each runs as its users would run it, on a loopback port, and is stopped by its process id.
 Prism and WireMock come from the npm registry (`@stoplight/prism-cli`, and `wiremock`, which
@@ -130,8 +131,15 @@ class Server:
         self.process = None
 
 
+def default_threads() -> int:
+    """`emulator serve`'s default threads per worker on its default server."""
+    from emulator import server
+
+    return server.DEFAULT_THREADS["granian"]
+
+
 class Emulator(Server):
-    name, label = "emulator", "emulator serve"
+    name, label = "emulator", "emulator serve (granian)"
 
     def command(self, port: int) -> list[str]:
         return [
@@ -150,7 +158,7 @@ class Emulator(Server):
 
 
 class Ceiling(Server):
-    name, label = "ceiling", "bare Flask + SQLite"
+    name, label = "ceiling", "bare Flask + SQLite on gunicorn (sync)"
 
     def command(self, port: int) -> list[str]:
         return [
@@ -171,6 +179,42 @@ class Ceiling(Server):
 
     def environment(self) -> dict[str, str]:
         return {**os.environ, "CEILING_DB": str(self.workdir / "ceiling.db")}
+
+
+class EmulatorGunicorn(Emulator):
+    name, label = "emulator-gunicorn", "emulator serve --server gunicorn"
+
+    def command(self, port: int) -> list[str]:
+        command = super().command(port)
+        command[command.index("--db") + 1] = str(self.workdir / "emulator-gunicorn.db")
+        return [*command, "--server", "gunicorn"]
+
+
+class CeilingGranian(Ceiling):
+    name, label = "ceiling-granian", "bare Flask + SQLite on granian"
+
+    def command(self, port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--workers",
+            str(default_workers()),
+            "--blocking-threads",
+            str(default_threads()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "bench.ceiling_app:app",
+        ]
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "CEILING_DB": str(self.workdir / "ceiling-granian.db")}
 
 
 def prism_description(workdir: Path) -> Path:
@@ -259,7 +303,7 @@ def create_contacts(server: Server, count: int, prefix: str) -> list[dict[str, s
 
 
 def all_servers() -> list[type[Server]]:
-    return [Emulator, Ceiling, Prism, WireMock]
+    return [Emulator, EmulatorGunicorn, Ceiling, CeilingGranian, Prism, WireMock]
 
 
 def scratch_dir() -> Path:

@@ -15,6 +15,8 @@ from typing import Any
 from bench import loadgen, servers
 
 SEED_CONTACTS = 200
+# The servers the single-client runs measure (the issue's table: the emulator and the ceiling).
+SINGLE_CLIENT_SERVERS = ("emulator", "emulator-gunicorn", "ceiling", "ceiling-granian")
 
 
 def _base(counter: list[int]) -> int:
@@ -42,8 +44,11 @@ def _prepare(server: servers.Server, workdir: Path) -> Path:
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    rps = [r["rps"] for r in runs]
     return {
-        "rps": statistics.median(r["rps"] for r in runs),
+        "rps": statistics.median(rps),
+        # How far the repeats lay apart: (highest - lowest) / median of req/s.
+        "rps_spread": (max(rps) - min(rps)) / statistics.median(rps) if min(rps) else None,
         "p50_ms": statistics.median(r["p50_ms"] for r in runs),
         "p99_ms": statistics.median(r["p99_ms"] for r in runs),
         "non_2xx": sum(r["non_2xx"] for r in runs),
@@ -51,14 +56,23 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def measure(seconds: float, repeats: int, warmup: float) -> dict[str, Any]:
+def measure(
+    seconds: float, repeats: int, warmup: float, single_seconds: float | None = None
+) -> dict[str, Any]:
+    """16 connections on every route and server; then one connection (a single client, as a
+    test suite or the translator is) on events and reads against the Python servers."""
     workdir = servers.scratch_dir()
     running = _start(servers.all_servers(), workdir)
     counter = [0]
+    single_seconds = single_seconds or seconds
     try:
         datafiles = {server.name: _prepare(server, workdir) for server in running}
         runs: dict[str, dict[str, list[dict[str, Any]]]] = {
             s.name: {route: [] for route in loadgen.ROUTES} for s in running
+        }
+        single = [s for s in running if s.name in SINGLE_CLIENT_SERVERS]
+        single_runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+            s.name: {route: [] for route in loadgen.SINGLE_CLIENT_ROUTES} for s in single
         }
         for repeat in range(repeats):
             for route in loadgen.ROUTES:
@@ -76,6 +90,17 @@ def measure(seconds: float, repeats: int, warmup: float) -> dict[str, Any]:
                         flush=True,
                     )
                     time.sleep(0.5)
+            for route in loadgen.SINGLE_CLIENT_ROUTES:
+                for server in single:
+                    args = (server.url, route, datafiles[server.name], _base(counter))
+                    result = loadgen.run(*args, server.token, single_seconds, connections=1)
+                    single_runs[server.name][route].append(result)
+                    print(
+                        f"  [{repeat + 1}/{repeats}] 1 client {loadgen.ROUTE_LABELS[route]:22}"
+                        f" {server.label:30} p50 {result['p50_ms']:6.2f} ms"
+                        f"  p99 {result['p99_ms']:7.2f} ms",
+                        flush=True,
+                    )
     finally:
         for server in running:
             server.stop()
@@ -91,6 +116,12 @@ def measure(seconds: float, repeats: int, warmup: float) -> dict[str, Any]:
         "summary": {
             name: {route: _summary(results) for route, results in by_route.items()}
             for name, by_route in runs.items()
+        },
+        "single_client_seconds": single_seconds,
+        "single_client_runs": single_runs,
+        "single_client": {
+            name: {route: _summary(results) for route, results in by_route.items()}
+            for name, by_route in single_runs.items()
         },
     }
 

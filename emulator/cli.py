@@ -103,15 +103,24 @@ def main() -> None:
     default=2,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="gunicorn worker processes (1 with ':memory:').",
+    help="Worker processes (1 with ':memory:').",
 )
 @click.option(
     "--threads",
-    default=1,
+    default=None,
+    type=click.IntRange(1, 256),
+    help="Threads per worker: requests one worker answers at once (1 with ':memory:'). "
+    "[default: 4 on granian, 1 on gunicorn]",
+)
+@click.option(
+    "--server",
+    "server_name",
+    type=click.Choice(server.SERVERS),
+    default="granian",
     show_default=True,
-    type=click.IntRange(1, 64),
-    help="Threads per worker. Above 1, workers keep client connections alive between requests "
-    "(gunicorn's gthread worker); 1 closes each connection after its response.",
+    envvar="EMULATOR_SERVER",
+    help="granian keeps connections alive and reads requests outside Python, so slow clients "
+    "hold no worker; gunicorn closes each connection (sync worker, or gthread above 1 thread).",
 )
 @setting_options
 def serve(
@@ -122,10 +131,13 @@ def serve(
     config_file: Path | None,
     admin_token: str | None,
     workers: int,
-    threads: int,
+    threads: int | None,
+    server_name: str,
     **setting_flags: Any,
 ) -> None:
     """Serve the emulated Intercom API until Ctrl-C."""
+    if threads is None:
+        threads = server.DEFAULT_THREADS[server_name]
     if not admin_token and not _is_loopback(host):
         raise click.UsageError(
             f"--host {host} is reachable from other machines: pass --admin-token to protect "
@@ -148,7 +160,7 @@ def serve(
         click.echo(server.ready_message(url, label))
         sys.stdout.flush()
 
-    server.run(config, sock, workers, threads=threads, on_ready=announce)
+    server.run(config, sock, workers, threads, on_ready=announce, server=server_name)
 
 
 # --- commands that talk to a running emulator's control API -------------------------------------

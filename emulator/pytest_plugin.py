@@ -13,6 +13,11 @@ tests can ask for:
   verdict: `.entries(...)`, `.assert_called(method, path, times=...)`,
   `.assert_not_called(...)`, `.assert_no_refusals()`.
 
+- `intercom_inprocess` (session), `intercom_inprocess_workspace` and `intercom_inprocess_journal`
+  (function): the same, with the emulator's app called inside the test process (no server, no
+  socket; `emulator.inprocess`). `intercom_inprocess.httpx_client()` is an httpx.Client for
+  Intercom's official SDK: `Intercom(token=..., httpx_client=intercom_inprocess.httpx_client())`.
+
 Nothing starts until a test asks for one of these fixtures.
 """
 
@@ -55,6 +60,7 @@ class IntercomEmulator:
     def client(self, token: str, version: str | None = None) -> EmulatorSession:
         """A session authorised as `token` (one workspace), optionally pinning Intercom-Version."""
         session = EmulatorSession(self.url)
+        self._mount(session)
         session.headers["Authorization"] = f"Bearer {token}"
         session.headers["Accept"] = "application/json"
         if version:
@@ -66,6 +72,38 @@ class IntercomEmulator:
     def workspace(self, token: str | None = None) -> IntercomWorkspace:
         """The workspace of `token`; a new token (a new, empty workspace) by default."""
         return IntercomWorkspace(self, token or f"pytest-{uuid.uuid4().hex}")
+
+    def _mount(self, session: requests.Session) -> None:
+        """A real server is reached over HTTP: nothing to mount."""
+
+
+class InProcessEmulator(IntercomEmulator):
+    """The emulator's app inside this process (`emulator.inprocess`): sessions and httpx
+    clients call it directly, on Intercom's own URL, with no server and no socket."""
+
+    def __init__(self, app: Any) -> None:
+        from emulator import inprocess
+
+        super().__init__(inprocess.DEFAULT_BASE_URL)
+        self.app = app
+        self.adapter = inprocess.requests_adapter(app)
+
+    def _mount(self, session: requests.Session) -> None:
+        session.trust_env = False  # no proxy or .netrc look-ups: nothing leaves the process
+        session.mount("http://", self.adapter)
+        session.mount("https://", self.adapter)
+
+    def httpx_transport(self) -> Any:
+        """An httpx transport to this app."""
+        from emulator import inprocess
+
+        return inprocess.httpx_transport(self.app)
+
+    def httpx_client(self) -> Any:
+        """An httpx.Client to this app (`Intercom(token=..., httpx_client=...)`)."""
+        from emulator import inprocess
+
+        return inprocess.httpx_client(self.app)
 
 
 class IntercomWorkspace:
@@ -279,9 +317,35 @@ def intercom_journal(intercom_workspace: IntercomWorkspace) -> IntercomJournal:
     return intercom_workspace.journal
 
 
+@pytest.fixture(scope="session")
+def intercom_inprocess(tmp_path_factory: pytest.TempPathFactory) -> InProcessEmulator:
+    """The emulator's app in this process for the whole test session (built on first use)."""
+    from emulator import inprocess
+
+    database = tmp_path_factory.mktemp("intercom-inprocess") / "emulator.db"
+    return InProcessEmulator(inprocess.create_app(database))
+
+
+@pytest.fixture
+def intercom_inprocess_workspace(
+    intercom_inprocess: InProcessEmulator,
+) -> Iterator[IntercomWorkspace]:
+    """A fresh workspace (its own bearer token) of the in-process emulator, for one test."""
+    workspace = intercom_inprocess.workspace()
+    yield workspace
+    workspace.session.close()
+
+
+@pytest.fixture
+def intercom_inprocess_journal(intercom_inprocess_workspace: IntercomWorkspace) -> IntercomJournal:
+    """The requests `intercom_inprocess_workspace` received, with assertions about them."""
+    return intercom_inprocess_workspace.journal
+
+
 __all__ = [
     "ControlError",
     "EmulatorSession",
+    "InProcessEmulator",
     "IntercomEmulator",
     "IntercomJournal",
     "IntercomWorkspace",

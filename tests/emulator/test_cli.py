@@ -3,10 +3,12 @@ configured from flags and from a TOML file."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
 
+import pytest
 import requests
 from click.testing import CliRunner
 
@@ -79,7 +81,15 @@ def test_flags_and_config_file_set_workspace_settings(tmp_path):
         assert get("/me", "stranger").status_code == 401
 
 
-def test_ctrl_c_answers_the_requests_in_flight_first(tmp_path):
+def _signal_server(process, how):
+    if how == "terminal Ctrl-C":  # a terminal sends SIGINT to the whole process group
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(how)
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, "terminal Ctrl-C"])
+def test_ctrl_c_answers_the_requests_in_flight_first(tmp_path, how):
     server = EmulatorProcess(tmp_path / "graceful.db").start()
     session = server.session("graceful")
     rule = {"method": "GET", "path": "/me", "latency_ms": 1500}
@@ -99,7 +109,7 @@ def test_ctrl_c_answers_the_requests_in_flight_first(tmp_path):
         time.sleep(0.02)
     assert rules[0]["hits"] == 1, "the request never reached a worker"
     assert server.process is not None and server.process.stdout is not None
-    server.process.send_signal(signal.SIGINT)
+    _signal_server(server.process, how)
     in_flight.join(30)
     log = server.process.stdout.read()
     server.stop()

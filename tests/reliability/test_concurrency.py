@@ -118,11 +118,17 @@ def test_32_clients_across_workspaces(tmp_path: Path, workers: int, threads: int
             assert stored == [events[token]] == [CONTACTS_PER_CLIENT * CLIENTS // WORKSPACES]
 
 
-@pytest.mark.parametrize(("threads", "kept_alive"), [(1, False), (4, True)])
+@pytest.mark.parametrize(
+    ("server_name", "threads", "kept_alive"),
+    [("granian", 1, True), ("granian", 4, True), ("gunicorn", 1, False), ("gunicorn", 4, True)],
+)
 def test_threaded_workers_keep_the_connection_alive(
-    tmp_path: Path, threads: int, kept_alive: bool
+    tmp_path: Path, server_name: str, threads: int, kept_alive: bool
 ) -> None:
-    with EmulatorProcess(tmp_path / "keepalive.db", "--threads", str(threads)) as server:
+    """granian (the default) keeps every connection alive; gunicorn's sync worker (one thread)
+    closes it after each response, its gthread worker keeps it."""
+    args = ("--server", server_name, "--threads", str(threads))
+    with EmulatorProcess(tmp_path / "keepalive.db", *args) as server:
         host, port = server.url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
         answers = []
