@@ -110,7 +110,7 @@ def _warm_caches() -> None:
     from emulator import openapi
 
     with contextlib.suppress(FileNotFoundError):  # the app says so itself, in each worker
-        openapi._served_json(openapi.DESCRIPTION_DIR, False)
+        openapi.served_json(openapi.DESCRIPTION_DIR, False)
 
 
 def _run_granian(
