@@ -12,11 +12,9 @@ against the emulator with one line::
     session = inprocess.requests_session(token="test")  # a requests.Session
     session.get("https://api.intercom.io/me")
 
-Every host goes to the emulator (the SDK's default `https://api.intercom.io` included). It is the
-same app as `emulator serve`'s: the same routes, validation, rules, faults and journal; with
-`db=` naming the file a server uses, both see the same workspaces. A `drop` fault raises what the
-client library raises for a connection closed before any answer (`requests.ConnectionError`,
-`httpx.RemoteProtocolError`); a `latency_ms` fault sleeps in the caller's thread.
+Every host goes to the emulator (the SDK's default `https://api.intercom.io` included): the same
+app as `emulator serve`'s, routes, rules, faults and journal alike; `db=` a server's file shares
+its workspaces. A `drop` fault raises what the client raises for a connection closed unanswered.
 """
 
 from __future__ import annotations
@@ -39,8 +37,8 @@ if TYPE_CHECKING:
     import httpx
     from flask import Flask
 
-# The WSGI environ keys this module sets: requests made in process (no socket, so no browser or
-# other machine can have sent them), and the callable a `drop` fault calls.
+# Environ keys set here: a request made in process (no browser or other machine sent it), and the
+# callable a `drop` fault calls.
 IN_PROCESS = "emulator.in_process"
 DROP_CONNECTION = "emulator.drop_connection"
 # What clients call the emulator by default: Intercom's own address (nothing leaves the process).
@@ -231,9 +229,6 @@ def requests_session(
     return session
 
 
-# --- httpx --------------------------------------------------------------------------------------
-
-
 def httpx_transport(app: Flask | str | Path | None = None) -> httpx.BaseTransport:
     """An httpx transport bound to `app` (or a new app on the database `app` names)."""
     import httpx
@@ -265,12 +260,8 @@ def async_httpx_transport(app: Flask | str | Path | None = None) -> httpx.AsyncB
                 request.method, request.url, headers=request.headers, content=body
             )
             answer = sync.handle_request(copied)
-            return httpx.Response(
-                answer.status_code,
-                headers=answer.headers,
-                content=answer.read(),
-                request=request,
-            )
+            content = answer.read()
+            return httpx.Response(answer.status_code, headers=answer.headers, content=content)
 
     return AsyncTransport()
 
