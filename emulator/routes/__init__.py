@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
         events,
         inspector,
         messenger,
+        not_emulated,
         notes,
         segments,
         subscriptions,
@@ -48,6 +49,7 @@ def register(app: Flask) -> None:
         control,
         inspector,
         openapi,
+        not_emulated,
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(events.control_blueprint)
