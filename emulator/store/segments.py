@@ -33,7 +33,7 @@ def create(ctx: Context, item: dict[str, Any]) -> str:
     `POST /contacts/search` accepts (the same 400s)."""
     validation.known_keys(item, ("name", "query", "person_type"))
     name = validation.required(item, "name")
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip(" \t\n\r\f\v"):  # blank
         raise ParameterInvalid("name must be a non-empty string", field="name")
     query = validation.required(item, "query")
     person_type = item.get("person_type", "user")

@@ -119,7 +119,7 @@ def create(ctx: Context, item: dict[str, Any]) -> str:
         item, ("name", "description", "consent_type", "content_types", "state", "locale")
     )
     name = validation.required(item, "name")
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip(" \t\n\r\f\v"):  # blank
         raise ParameterInvalid("name must be a non-empty string", field="name")
     for key in ("description", "locale"):
         validation.typed(item, key, str, nullable=False)
