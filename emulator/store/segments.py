@@ -37,7 +37,7 @@ def create(ctx: Context, item: dict[str, Any]) -> str:
         raise ParameterInvalid("name must be a non-empty string", field="name")
     query = validation.required(item, "query")
     person_type = item.get("person_type", "user")
-    if person_type not in PERSON_TYPES:
+    if not isinstance(person_type, str) or person_type not in PERSON_TYPES:
         raise ParameterInvalid("person_type must be user or contact", field="person_type")
     _condition(ctx, query)
     segment_id = ids.object_id()

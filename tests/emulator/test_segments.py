@@ -127,3 +127,13 @@ def test_a_bad_segment_refuses_the_seed(client, segment, field):
     assert response.status_code == 400
     assert first_error(response)["field"] == field
     assert client.get("/segments").get_json()["segments"] == []
+
+
+@pytest.mark.parametrize("person_type", [{"a": 1}, ["user"], 5])
+def test_a_person_type_that_is_not_text_refuses_the_seed(client, person_type):
+    """Found by the contract suite: a seed is not checked by the description's request
+    validation, so the store itself refuses any person_type but user or contact (400, not 500)."""
+    segment = {"name": "x", "query": PRO, "person_type": person_type}
+    response = post_seed(client, {**SEED, "segments": [segment]})
+    assert response.status_code == 400
+    assert first_error(response)["field"] == "segments[0].person_type"
