@@ -121,3 +121,23 @@ def test_a_deleted_contacts_notes_go_with_it(client):
     created = note(client, contact_id)
     assert client.delete(f"/contacts/{contact_id}").status_code == 200
     assert client.get(f"/notes/{created['id']}").status_code == 404
+
+
+def test_a_merged_leads_notes_and_subscriptions_move_to_the_user(client):
+    """The emulator's choice for what a merge carries over (emulator/store/contacts/merging.py):
+    the lead's notes and opt-ins/opt-outs go with its companies and tags to the user."""
+    user = client.post("/contacts", json={"email": "sam@example.com", "role": "user"}).get_json()
+    lead = client.post("/contacts", json={"role": "lead", "name": "Samwise"}).get_json()
+    written = note(client, lead["id"], body="Met at the fair")
+    client.post(
+        f"/contacts/{lead['id']}/subscriptions", json={"id": "1", "consent_type": "opt_out"}
+    )
+    assert (
+        client.post("/contacts/merge", json={"from": lead["id"], "into": user["id"]}).status_code
+        == 200
+    )
+    notes = client.get(f"/contacts/{user['id']}/notes").get_json()["data"]
+    assert [n["id"] for n in notes] == [written["id"]]
+    assert notes[0]["contact"] == {"type": "contact", "id": user["id"]}
+    subscribed = client.get(f"/contacts/{user['id']}/subscriptions").get_json()["data"]
+    assert [t["id"] for t in subscribed] == ["1"]
