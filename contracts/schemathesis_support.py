@@ -160,6 +160,12 @@ _SEED_ITEM_REFUSALS = (
     r"A tag named '.*' already exists",
     r"no contact with \w+ '.*'",
     r"Cannot have more than \d+ active event names",
+    # A segment's query meets POST /contacts/search's refusals.
+    r"'.*' is not a searchable field",
+    r"'.*' is a \w+ field; .* is not a \w+ value",
+    r"Operator '.*' (cannot be used on|needs) ",
+    r"The filter on '.*' has no value",
+    r"Search queries can nest at most \d+ levels",
 )
 REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
     "CreateContact": {400: (_UNDECLARED_ATTRIBUTE,)},
@@ -187,6 +193,10 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
         400: (r"^You already have '.*' in your \w+ data", r"limit of \d+ custom data attributes")
     },
     "createTag": {400: (r"^A tag named '.*' already exists$",)},
+    # The body's consent_type must be the subscription type's own, which the type decides.
+    "attachSubscriptionTypeToContact": {
+        400: (r"^Subscription type \d+ is opt_(in|out); consent_type must be opt_(in|out)$",)
+    },
     "createOrUpdateUser": {400: _CREATED_ATTRIBUTE},
     "messengerPing": {400: _CREATED_ATTRIBUTE},
     # Options make a list attribute, which only a string attribute can be.

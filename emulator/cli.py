@@ -220,8 +220,9 @@ def reset(every: bool, url: str, token: str, admin_token: str | None) -> None:
 @control_options
 def seed(file: str, url: str, token: str, admin_token: str | None) -> None:
     """Load FILE (JSON, or YAML when it ends in .yaml/.yml; '-' reads YAML from stdin) into a
-    workspace: its lists data_attributes, companies, contacts, tags, event_names and events
-    hold what the matching create endpoints take. All of it is applied, or none of it."""
+    workspace: its lists data_attributes, companies, contacts, tags, segments,
+    subscription_types, event_names and events hold what the matching create endpoints take
+    (segments: a name and a search query). All of it is applied, or none of it."""
     with click.open_file(file, "rb") as handle:
         document = handle.read()
     is_yaml = file == "-" or Path(file).suffix.lower() in (".yaml", ".yml")

@@ -121,6 +121,12 @@ class ServerError(IntercomError):
     status, code, message = 500, "server_error", "Server error"
 
 
+class NotEmulated(IntercomError):
+    """An operation Intercom has that the emulator does not serve: never a believable 404."""
+
+    status, code, message = 501, "not_emulated", "This operation is not emulated"
+
+
 def error_body(errors: list[IntercomError], request_id: str | None = None) -> dict[str, Any]:
     """Intercom's `error.list` envelope for one or more errors."""
     return {

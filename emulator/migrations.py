@@ -286,10 +286,62 @@ def _m003_event_summaries(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m004_notes_segments_subscriptions(db: sqlite_utils.Database) -> None:
+    # A contact's notes, the seed's segments (a name and a search query, evaluated when read)
+    # and subscription types with the contacts attached to them (emulator.store.notes,
+    # segments, subscriptions).
+    _run_script(
+        db,
+        """
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            admin_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX notes_contact ON notes(contact_id, created_at, id);
+
+        CREATE TABLE segments (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            person_type TEXT NOT NULL,
+            query TEXT NOT NULL,            -- a POST /contacts/search query, as JSON
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX segments_ws ON segments(workspace_id, seq);
+
+        CREATE TABLE subscription_types (
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,               -- numeric text, per workspace
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            consent_type TEXT NOT NULL,     -- opt_in or opt_out
+            state TEXT NOT NULL,            -- live, draft or archived
+            content_types TEXT NOT NULL,    -- JSON list: email, sms_message
+            locale TEXT NOT NULL,
+            PRIMARY KEY (workspace_id, id)
+        );
+        CREATE TABLE contact_subscriptions (
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            subscription_type_id TEXT NOT NULL,
+            consent_type TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (contact_id, subscription_type_id)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_contact_attribute_values,
     _m003_event_summaries,
+    _m004_notes_segments_subscriptions,
 ]
 
 

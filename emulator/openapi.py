@@ -31,6 +31,8 @@ log = logging.getLogger("emulator")
 DESCRIPTION_DIR = Path(__file__).resolve().parents[1] / "openapi"
 SURFACE_FILE = "intercom.yaml"
 CONTROL_FILE = "emulator.yaml"
+NOT_EMULATED_FILE = "not_emulated.yaml"  # Intercom operations answered 501 `not_emulated`
+NOT_EMULATED_KEY = "x-emulator-not-emulated"
 STATUS_KEY = "x-emulator-status"
 PLANNED = "planned"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
@@ -117,10 +119,22 @@ def without_planned(document: dict[str, Any]) -> dict[str, Any]:
     return served
 
 
+def not_emulated(directory: Path = DESCRIPTION_DIR) -> list[dict[str, str]]:
+    """Intercom's operations the emulator does not serve (`{method, path, operationId}`), from
+    `not_emulated.yaml`; none when the file is not installed."""
+    path = directory / NOT_EMULATED_FILE
+    if not path.exists():
+        return []
+    return list(read(path).get("operations", []))
+
+
 @functools.cache
 def load(directory: Path = DESCRIPTION_DIR) -> dict[str, Any]:
-    """The whole description, planned operations included (read once per process)."""
-    return merge(read(directory / SURFACE_FILE), read(directory / CONTROL_FILE))
+    """The whole description, planned operations included (read once per process), with the
+    list of Intercom's operations it does not serve under `x-emulator-not-emulated`."""
+    document = merge(read(directory / SURFACE_FILE), read(directory / CONTROL_FILE))
+    document[NOT_EMULATED_KEY] = not_emulated(directory)
+    return document
 
 
 @functools.cache

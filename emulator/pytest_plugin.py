@@ -147,7 +147,8 @@ class IntercomWorkspace:
         return self.control("PATCH", "settings", json=changes)
 
     def seed(self, document: dict[str, Any]) -> dict[str, Any]:
-        """Load data attributes, companies, contacts, tags, event names and events at once."""
+        """Load data attributes, companies, contacts, tags, segments, subscription types, event
+        names and events at once."""
         return self.control("POST", "seed", json=document)
 
     def fault(self, **rule: Any) -> dict[str, Any]:

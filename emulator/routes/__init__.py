@@ -25,6 +25,10 @@ def register(app: Flask) -> None:
         events,
         inspector,
         messenger,
+        not_emulated,
+        notes,
+        segments,
+        subscriptions,
         tags,
         users,
     )
@@ -37,11 +41,15 @@ def register(app: Flask) -> None:
         events,
         data_attributes,
         tags,
+        notes,
+        segments,
+        subscriptions,
         users,
         messenger,
         control,
         inspector,
         description,
+        not_emulated,
     ):
         app.register_blueprint(module.blueprint)
     app.register_blueprint(events.control_blueprint)

@@ -8,6 +8,11 @@ the matching create operation takes, so a seed reads like the requests it replac
 - `contacts`: `POST /contacts` bodies,
 - `tags`: `POST /tags` bodies; a `users` item may name a contact by `email` or `external_id`
   as well as by `id`, since a seed cannot know the ids its contacts will get,
+- `segments`: `{"name", "query", "person_type"?}`, a segment holding the contacts its
+  `POST /contacts/search` query matches (emulator.store.segments),
+- `subscription_types`: `{"name", "consent_type", "description"?, "content_types"?,
+  "state"?, "locale"?}`; the first seed to list them replaces the default set
+  (emulator.store.subscriptions),
 - `event_names`: names, or `{"name", "archived"}` (an archived name takes no slot),
 - `events`: `POST /events` bodies, about the seeded contacts.
 
@@ -24,11 +29,29 @@ from typing import Any
 import yaml
 
 from emulator.errors import BadRequest, IntercomError, ParameterInvalid, UnsupportedMediaType
-from emulator.store import companies, contacts, data_attributes, event_names, events, tags
+from emulator.store import (
+    companies,
+    contacts,
+    data_attributes,
+    event_names,
+    events,
+    segments,
+    subscriptions,
+    tags,
+)
 from emulator.store.context import Context
 
 # The order items are applied in: what a later list refers to exists by then.
-LISTS = ("data_attributes", "companies", "contacts", "tags", "event_names", "events")
+LISTS = (
+    "data_attributes",
+    "companies",
+    "contacts",
+    "tags",
+    "segments",
+    "subscription_types",
+    "event_names",
+    "events",
+)
 # The operation whose request body each list's items are (checked as that request would be).
 OPERATIONS = {
     "data_attributes": "createDataAttribute",
@@ -201,6 +224,8 @@ _CREATORS: dict[str, Callable[[Context, Any], Any]] = {
     "companies": _company,
     "contacts": _contact,
     "tags": _tag,
+    "segments": segments.create,
+    "subscription_types": subscriptions.create,
     "event_names": _event_name,
     "events": _event,
 }

@@ -2,8 +2,9 @@
 users), and the tags of one contact.
 
 Tag ids are numeric strings [S2.11]; names are case insensitive [S2.11], so "VIP" and "vip"
-are one tag. The emulator has no segments, so no tag ever has dependent objects and
-`DELETE /tags/{id}` never answers `tag_has_dependent_objects`.
+are one tag. The emulator's segments are search queries read when asked for (a segment naming
+a tag does not hold it), so no tag ever has dependent objects and `DELETE /tags/{id}` never
+answers `tag_has_dependent_objects`.
 """
 
 from __future__ import annotations

@@ -200,6 +200,7 @@ def test_validators_are_compiled_when_the_app_is_built_not_per_request(
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
         if not rule.rule.startswith(("/_emulator", "/openapi.json", "/static"))
+        and not rule.endpoint.startswith("not_emulated.")  # 501 whatever the request
         for method in rule.methods or ()
         if method not in ("HEAD", "OPTIONS")
     }

@@ -13,7 +13,7 @@ import pytest
 
 from emulator import create_app, migrations
 from emulator import db as database
-from emulator.store import contacts, data_attributes, search, workspaces
+from emulator.store import data_attributes, search, workspaces
 from emulator.store.context import Context
 from tests.conftest import ApiClient
 
@@ -228,13 +228,20 @@ def test_migration_2_indexes_contacts_stored_before_it(tmp_path, token):
         workspace = workspaces.find_or_create(db, token, int(time.time()), None)
         ctx = Context(db, workspace, now=int(time.time()), version="2.11")
         data_attributes.create(ctx, {"name": "code", "model": "contact", "data_type": "string"})
+        # Stored as a version-1 emulator stored them (today's contacts.create shapes its answer
+        # with tables that later migrations add).
         for number in range(3):
-            body = {
-                "role": "user",
-                "name": f"c{number}",
-                "custom_attributes": {"code": str(number % 2)},
-            }
-            contacts.create(ctx, body)
+            db.execute(
+                "INSERT INTO contacts (id, workspace_id, role, name, custom_attributes,"
+                " created_at, updated_at, searchable_at) VALUES (?, ?, 'user', ?, ?, ?, ?, ?)",
+                [
+                    f"{number:024x}",
+                    workspace.id,
+                    f"c{number}",
+                    json.dumps({"code": str(number % 2)}),
+                    *[ctx.now - 60] * 3,
+                ],
+            )
     app = create_app({"DATABASE": path})
     assert database.connect(path).execute("PRAGMA user_version").fetchone() == (
         len(migrations.MIGRATIONS),

@@ -3,9 +3,9 @@
 Intercom merges "from" a lead "into" a user only [S2.11]. What carries over is not documented;
 the emulator's choice: each standard field the user lacks (email, phone, name, avatar, owner,
 signed-up and last-seen times) and each custom attribute the user has no value for is copied
-from the lead; the lead's companies, tags, events and event summaries move to the user. The
-lead stays stored as merged (410 with a `Link` to the user afterwards [S2.16]) and leaves list
-and search.
+from the lead; the lead's companies, tags, notes, subscriptions, events and event summaries
+move to the user. The lead stays stored as merged (410 with a `Link` to the user afterwards
+[S2.16]) and leaves list and search.
 """
 
 from __future__ import annotations
@@ -51,7 +51,14 @@ def _copied_fields(ctx: Context, lead: dict[str, Any], user: dict[str, Any]) -> 
 
 
 def _move_associations(ctx: Context, lead_id: str, user_id: str) -> None:
-    for table in ("contact_companies", "contact_tags", "events", "event_summaries"):
+    for table in (
+        "contact_companies",
+        "contact_tags",
+        "events",
+        "event_summaries",
+        "notes",
+        "contact_subscriptions",
+    ):
         # OR IGNORE: what the user already has stays once (the lead keeps its duplicate).
         ctx.db.execute(
             f"UPDATE OR IGNORE {table} SET contact_id = ? WHERE contact_id = ?",

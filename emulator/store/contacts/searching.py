@@ -76,7 +76,7 @@ _FIELDS: dict[str, Field] = {
             "android_device",
             "android_app_name",
             "android_sdk_version",
-            "segment_id",  # the emulator has no segments: `=` matches nothing
+            "segment_id",  # segments are queries read on demand: searching by one is not emulated
         )
     },
     "tag_id": Field(

@@ -63,14 +63,22 @@ def _tags(ctx: Context, contact_id: str) -> dict[str, Any]:
     return _addressable(contact_id, "tag", ids, total, "/tags")
 
 
-def _empty_list(contact_id: str, sub_path: str) -> dict[str, Any]:
-    return {
-        "type": "list",
-        "data": [],
-        "url": f"/contacts/{contact_id}/{sub_path}",
-        "total_count": 0,
-        "has_more": False,
-    }
+def _notes(ctx: Context, contact_id: str) -> dict[str, Any]:
+    from emulator.store import notes  # notes reads contacts: imported when first needed
+
+    ids, total = _embedded(ctx, notes.embedded_sql(), contact_id)
+    return _addressable(contact_id, "note", ids, total, "/notes")
+
+
+def _subscriptions(ctx: Context, contact_id: str, consent_type: str) -> dict[str, Any]:
+    """The subscription types a contact opted into or out of; each item's url is
+    `/subscription_types/{id}`, as Intercom's contact model example shows it."""
+    from emulator.store import subscriptions  # it reads contacts: imported when first needed
+
+    ids, total = subscriptions.embedded(ctx, contact_id, consent_type, EMBEDDED_LIMIT)
+    listed = _addressable(contact_id, "subscription", ids, total, "/subscription_types")
+    listed["url"] = f"/contacts/{contact_id}/subscriptions"
+    return listed
 
 
 def shape(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
@@ -114,10 +122,10 @@ def shape(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
         **dict.fromkeys(_DEVICE_FIELDS),
         "custom_attributes": json.loads(row["custom_attributes"] or "{}"),
         "tags": _tags(ctx, contact_id),
-        "notes": _empty_list(contact_id, "notes"),
+        "notes": _notes(ctx, contact_id),
         "companies": _companies(ctx, contact_id),
-        "opted_out_subscription_types": _empty_list(contact_id, "subscriptions"),
-        "opted_in_subscription_types": _empty_list(contact_id, "subscriptions"),
+        "opted_out_subscription_types": _subscriptions(ctx, contact_id, "opt_out"),
+        "opted_in_subscription_types": _subscriptions(ctx, contact_id, "opt_in"),
         **dict.fromkeys(_UTM_FIELDS),
     }
     return shaped
