@@ -183,11 +183,12 @@ def test_a_call_failing_every_try_is_dead_lettered_with_its_last_answer(
     assert letter["error"]["errors"][0]["message"] == "bad gateway"
 
 
-def test_no_server_at_all_is_retried_then_dead_lettered(tmp_path: Path) -> None:
-    summary = _run("http://127.0.0.1:9", tmp_path, [_track()]).summary()
-    assert summary.retries == {"connection": 4}
-    assert summary.dead == {"retries_exhausted": 1}
-    assert _dead(tmp_path)[0]["status"] is None
+def test_no_server_at_all_stops_the_run_and_leaves_the_events_pending(tmp_path: Path) -> None:
+    summary = _run("http://127.0.0.1:9", tmp_path, [_track(n=n) for n in range(5)]).summary()
+    assert summary.unreachable and "unreachable" in (summary.stopped or "")
+    assert summary.dead == {}
+    assert summary.totals["pending"] == 5
+    assert not (tmp_path / "dead.jsonl").exists() or _dead(tmp_path) == []
 
 
 def test_a_429_that_names_its_reset_pauses_until_then(
