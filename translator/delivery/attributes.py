@@ -80,11 +80,14 @@ class AttributeBook:
         """A ``POST /data_attributes`` of the plan's: answered from memory when it exists."""
         body = call.body or {}
         model, name = body.get("model"), str(body.get("name", ""))
-        if model in self.known and name.lower() in self.known[model]:
-            return Reply(200, {"type": "data_attribute", "name": name, "model": model})
-        reply = send(call)
-        if reply.ok and model in self.known:
-            self._add(model, name, str(body.get("data_type")))
+        with self._lock:  # one worker asks; the others then find it known
+            if model in self.known and name.lower() in self.known[model]:
+                return Reply(200, {"type": "data_attribute", "name": name, "model": model})
+            reply = send(call)
+            if reply.ok and model in self.known:
+                self._add(model, name, str(body.get("data_type")))
+            elif clash := _ALREADY.search(error_messages(reply)):
+                self.known[_NOUNS[clash.group(1).lower()]].add(name.lower())
         return reply
 
     def _load(self, send: Send) -> None:

@@ -70,10 +70,14 @@ class Memory:
         contact_id = _contact_in(call, reply)
         if contact_id is not None and user is not None:
             self._keep_contact(user, contact_id)
-        key = _write_key(call)
+        key, body = _write_key(call), call.body
+        if call.method == "POST" and call.path == "/contacts" and contact_id and body:
+            # A create is what an update of the new contact with the same fields would write.
+            key = ("contact", f"/contacts/{contact_id}")
+            body = {name: value for name, value in body.items() if name != "role"}
         if key is not None:
             with self._lock:
-                self._written[key] = (_digest(call.body), reply)
+                self._written[key] = (_digest(body), reply)
 
     def forget(self, user: str | None, contact_id: str) -> None:
         """``contact_id`` answered 404: forget it (and what was written to it)."""

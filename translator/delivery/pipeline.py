@@ -120,6 +120,7 @@ class Delivery:
                 line.text if line.problem is None else (line.raw or ""),
                 received_at,
                 line.number,
+                line.problem.code if line.problem else None,
             )
             for line in lines
         ]

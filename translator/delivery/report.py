@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from translator.delivery.results import Result
 
 TOP = 5
+# Details that mean data did not reach Intercom (the rest are adjustments to fit its limits).
+LOSSES = ("attribute_limit_reached", "attribute_not_created")
 
 
 class Tally:
@@ -106,9 +108,10 @@ class Summary:
         return self.calls / self.delivered if self.delivered else None
 
     def hints(self) -> list[tuple[str, int, str]]:
-        """The fix of each reason that hit many events (dead, skipped or noted)."""
-        counts = Counter(self.dead) + Counter(self.skipped) + Counter(self.details)
-        return bulk_hints(dict(counts))
+        """The fix of each reason that hit many events: dead-lettered, skipped, or an attribute
+        left out of writes (``translator report`` also gives the fixes of adjustments)."""
+        lost = {code: n for code, n in self.details.items() if code in LOSSES}
+        return bulk_hints(dict(Counter(self.dead) + Counter(self.skipped) + Counter(lost)))
 
     @property
     def dead_letters_total(self) -> int:

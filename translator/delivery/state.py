@@ -56,6 +56,8 @@ class NewEvent:
     body: str
     received_at: int
     line: int | None = None
+    # A line that is no event is added already dead (``finish`` then records its dead letter).
+    dead_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,19 @@ class StateStore:
                     "SELECT coalesce(max(seq), 0) + 1 FROM events"
                 ).fetchone()
                 self._db.executemany(
-                    "INSERT INTO events (line, user_key, body, received_at) VALUES (?, ?, ?, ?)",
-                    [(e.line, e.user_key, e.body, e.received_at) for e in events],
+                    "INSERT INTO events (line, user_key, body, received_at, status, reason)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            e.line,
+                            e.user_key,
+                            e.body,
+                            e.received_at,
+                            "dead" if e.dead_reason else PENDING,
+                            e.dead_reason,
+                        )
+                        for e in events
+                    ],
                 )
                 if source is not None:
                     self._db.executemany(

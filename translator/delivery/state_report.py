@@ -43,7 +43,8 @@ def build_report(path: str | Path) -> dict[str, Any]:
         {
             "group": group,
             "reason": reason,
-            "events": len(items),
+            "events": len({item["seq"] for item in items}),
+            "times": len(items),
             "examples": items[:EXAMPLES],
             "fix": hint(reason),
         }
@@ -68,7 +69,8 @@ def report_lines(report: dict[str, Any]) -> list[str]:
             continue
         out += ["", f"{title}:"]
         for item in reasons:
-            out.append(f"  {item['reason']:<30} {item['events']:>8,}")
+            times = f" ({item['times']:,} times)" if item["times"] != item["events"] else ""
+            out.append(f"  {item['reason']:<30} {item['events']:>8,} events{times}")
             if item["fix"]:
                 out.append(f"      fix: {item['fix']}")
             out += [f"      {_example(example)}" for example in item["examples"]]
