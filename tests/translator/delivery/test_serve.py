@@ -148,6 +148,15 @@ def test_a_bad_message_is_reported_and_dead_lettered_and_the_good_ones_go_on(
     assert [name for name, _ in reader.events("ok-1")] == ["fine"]
 
 
+def _wait_until_finished(path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if StateStore(path).counts()["pending"] == 0:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the event was not sent before the deadline")
+
+
 def _state_bodies(path: Path) -> list[dict[str, Any]]:
     import sqlite3
 
@@ -234,7 +243,8 @@ def test_the_serve_command_answers_and_stops_cleanly_on_sigterm(
         line = process.stdout.readline() if process.stdout else ""
         url = line.split("ready on ")[1].split(",")[0]
         Client("wk", host=url, sync_mode=True).track("cli-1", "Hello")
-        time.sleep(0.3)
+        # The request is acknowledged once queued; wait until the event is sent, then stop.
+        _wait_until_finished(tmp_path / "s.db")
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
