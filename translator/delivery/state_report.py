@@ -30,13 +30,15 @@ def build_report(path: str | Path) -> dict[str, Any]:
             " WHERE status != 'pending' AND (status != 'delivered' OR details IS NOT NULL)"
             " ORDER BY seq"
         ).fetchall()
+        letters = dict(db.execute("SELECT seq, record FROM dead_letters"))
     finally:
         db.close()
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for seq, line, status, reason, details in rows:
         where = {"seq": seq, "line": line}
         if status in ("dead", "skipped"):
-            groups[(status, reason or "unknown")].append(where)
+            message = json.loads(letters[seq]).get("message") if seq in letters else None
+            groups[(status, reason or "unknown")].append({**where, "detail": message or ""})
         for detail in json.loads(details) if details else []:
             groups[("detail", detail.get("code", "unknown"))].append({**where, **detail})
     reasons = [
