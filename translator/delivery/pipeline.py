@@ -80,7 +80,9 @@ class Delivery:
             seed,
         )
         self.memory = Memory(state, remember)
-        self.attributes = AttributeBook(state, create_attributes and not settings.web_mode)
+        # The create policy's renamed attributes (a name clash) need creating too.
+        create = create_attributes or settings.unknown_attribute_policy == "create"
+        self.attributes = AttributeBook(state, create and not settings.web_mode)
         self.sender = Sender(self.exchange, settings, self.memory, self.attributes)
         self.queue: KeyedQueue[Pending] = KeyedQueue()
         self.stopped: str | None = None
