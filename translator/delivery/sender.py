@@ -114,7 +114,10 @@ class Sender:
             return call, known, 0
         reply, attempts = self.exchange.send(call, user)
         contact_id = contact_in_path(call.path)
-        if reply.status == 404 and contact_id and contact_id == self.memory.contact_of(user):
+        # A write to the remembered contact answered 404: it is gone (a detach's 404 only says
+        # the company was not attached, which the plan handles).
+        gone = reply.status == 404 and call.method in ("PUT", "POST")
+        if gone and contact_id and contact_id == self.memory.contact_of(user):
             raise _StaleContact(contact_id)
         self.memory.learn(call, reply, user)
         return call, reply, attempts
