@@ -108,6 +108,8 @@ def _json_body() -> Any:
             raise BadRequest(400, "invalid_request", "the body is not valid gzip") from None
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise BadRequest(400, "invalid_json", "the body is nested too deep") from None
     except ValueError:
         raise BadRequest(400, "invalid_json", "the body is not JSON") from None
 

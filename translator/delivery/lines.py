@@ -54,13 +54,13 @@ def read_line(data: bytes | str, settings: Settings, number: int | None = None) 
         return _bad(data, number, _too_deep(number))
     except ValueError as error:
         return _bad(data, number, Reason("invalid_json", f"line {number} is not JSON: {error}"))
-    if _depth_exceeds(value, MAX_DEPTH):
-        return _bad(data, number, _too_deep(number))
     return parsed_line(text, value, settings, number)
 
 
 def parsed_line(text: str, value: Any, settings: Settings, number: int | None = None) -> Line:
     """The ``Line`` of an already decoded JSON value."""
+    if _depth_exceeds(value, MAX_DEPTH):
+        return _bad(text, number, _too_deep(number))
     event = parse_event(value)
     return Line(text, number, event, ordering_key(event, settings))
 
@@ -92,7 +92,8 @@ def _bad(data: bytes | str, number: int | None, problem: Reason) -> Line:
 
 
 def _too_deep(number: int | None) -> Reason:
-    return Reason("nested_too_deep", f"line {number} is nested more than {MAX_DEPTH} levels deep")
+    what = f"line {number}" if number is not None else "the message"
+    return Reason("nested_too_deep", f"{what} is nested more than {MAX_DEPTH} levels deep")
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:

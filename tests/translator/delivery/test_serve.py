@@ -128,6 +128,11 @@ def test_a_bad_message_is_reported_and_dead_lettered_and_the_good_ones_go_on(
         '{"type": "identify", "userId": "ok-1", "traits": {"email": "ok-1@example.com"}},'
         '{"type": "track", "userId": "ok-1", "event": "bad \\ud800 name"},'
         "7,"
+        + '{"type": "track", "userId": "ok-1", "event": "deep", "properties": '
+        + '{"a": ' * 150
+        + "1"
+        + "}" * 151
+        + ","
         f'{{"type": "track", "userId": "ok-1", "event": "Fine", "timestamp": "{moment}"}}'
         "]}"
     )
@@ -138,11 +143,13 @@ def test_a_bad_message_is_reported_and_dead_lettered_and_the_good_ones_go_on(
     assert [(item["index"], item["code"]) for item in answer["rejected"]] == [
         (1, "invalid_utf8"),
         (2, "invalid_request"),
+        (3, "nested_too_deep"),
     ]
-    counts = _drained(served, 4)
-    assert counts == {"pending": 0, "delivered": 2, "skipped": 0, "dead": 2}
+    counts = _drained(served, 5)
+    assert counts == {"pending": 0, "delivered": 2, "skipped": 0, "dead": 3}
     letters = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
-    assert sorted(letter["reason"] for letter in letters) == ["invalid_request", "invalid_utf8"]
+    reasons = sorted(letter["reason"] for letter in letters)
+    assert reasons == ["invalid_request", "invalid_utf8", "nested_too_deep"]
     assert any("\\ud800" in (letter["raw"] or "") for letter in letters)
     reader = IntercomReader(emulator_server.url, token)
     assert [name for name, _ in reader.events("ok-1")] == ["fine"]
