@@ -239,6 +239,19 @@ def _translator(record: dict[str, Any]) -> str:
         )
     else:
         text += "- Delivery: `translator send` did not exist when this ran.\n"
+    migration = results.get("migration")
+    if migration:
+        for name, label in (
+            ("default", "remembering contacts (the default)"),
+            ("search_before_every_write", "a search before every write (baseline)"),
+        ):
+            run = migration[name]
+            text += (
+                f"- Migration ({migration['events']:,}-event mixed stream of bench/streams.py"
+                f" under Intercom's default rate limit), {label}:"
+                f" {run['calls_per_delivered_event']:.2f} calls per delivered event,"
+                f" {run['events_per_s']:,.0f} events/s.\n"
+            )
     rows = [
         [
             f"{int(size):,}",

@@ -82,6 +82,7 @@ def _translator(quick: bool) -> dict[str, Any]:
             (10_000, 100_000) if quick else (100_000, 1_000_000), 1 if quick else 3
         ),
     }
+    results["migration"] = translator_bench.migration(1_000 if quick else 10_000)
     if translator_bench.send_available():
         results["delivery"] = translator_bench.delivery_throughput(
             300 if quick else 2_000, 50 if quick else 200, 1 if quick else 3

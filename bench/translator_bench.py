@@ -215,3 +215,62 @@ def delivery_throughput(events: int, users: int, repeats: int) -> dict[str, Any]
         flush=True,
     )
     return {"events": events, "users": users, "events_per_s": rate, "runs": runs}
+
+
+def _migrate(url: str, token: str, source: Path, workdir: Path, remember: bool) -> dict[str, Any]:
+    """One `translator send` run (in process) of ``source`` into a fresh workspace."""
+    from translator.delivery import DeadLetterFile, Delivery, Ingestor, StateStore, Target
+
+    delivery = Delivery(
+        StateStore(workdir / f"{token}.db"),
+        Target(url, token),
+        settings_for("segment"),
+        DeadLetterFile(workdir / f"{token}.dead.jsonl"),
+        remember=remember,
+    )
+    with source.open("rb") as lines:
+        ingestor = Ingestor(lines, delivery)
+        started = time.monotonic()
+        delivery.start()
+        ingestor.start()
+        delivery.wait()
+        seconds = time.monotonic() - started
+        delivery.stop()
+    summary = delivery.summary()
+    delivery.state.close()
+    return {
+        "seconds": round(seconds, 1),
+        "delivered": summary.delivered,
+        "accounted": sum(summary.totals.values()),
+        "dead_lettered": summary.dead,
+        "calls": summary.calls,
+        "calls_per_event": round(summary.calls / max(ingestor.queued, 1), 3),
+        "calls_per_delivered_event": round(summary.calls / max(summary.delivered, 1), 3),
+        "events_per_s": round(ingestor.queued / seconds, 1),
+    }
+
+
+def migration(events: int = 10_000) -> dict[str, Any]:
+    """The mixed stream of bench/streams.py into `emulator serve` under Intercom's default rate
+    limit (10,000 calls a minute per app, in 10-second windows): calls per event and events/s,
+    remembering contacts and written bodies (the default) beside a search before every write."""
+    from bench.streams import mixed_stream
+    from emulator.testing import EmulatorProcess
+
+    workdir = Path(tempfile.mkdtemp(prefix="intercom-migration-"))
+    source = workdir / "stream.jsonl"
+    with source.open("wb") as out:
+        out.writelines(mixed_stream(events))
+    results: dict[str, Any] = {"events": events}
+    with EmulatorProcess(workdir / "emulator.db") as server:
+        for name, remember in (("default", True), ("search_before_every_write", False)):
+            token = f"migration-{name}-{time.time_ns()}"
+            results[name] = run = _migrate(server.url, token, source, workdir, remember)
+            print(
+                f"  migration ({name}): {run['calls_per_delivered_event']:.2f} calls per"
+                f" delivered event, {run['events_per_s']:,.0f} events/s,"
+                f" {run['accounted']:,}/{events:,} lines accounted for",
+                flush=True,
+            )
+    shutil.rmtree(workdir, ignore_errors=True)
+    return results

@@ -1,5 +1,5 @@
-"""The ``translator`` command line: ``plan`` (dry run), ``send`` (deliver a file) and ``serve``
-(Segment's HTTP API in front of delivery).
+"""The ``translator`` command line: ``plan`` (dry run), ``send`` (deliver a file), ``serve``
+(Segment's HTTP API in front of delivery) and ``report`` (what a state file says happened).
 
 The mapping settings' options live in ``translator.cli.options`` (``mapping_options``, also
 importable from here), the delivery options in ``translator.cli.delivery_options``.
@@ -8,6 +8,7 @@ importable from here), the delivery options in ``translator.cli.delivery_options
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -117,9 +118,12 @@ def _outcome_record(
 
 
 @main.command("send")
-@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("source", type=click.File("rb"), default="-")
 @delivery_options
 @mapping_options
+@click.option(
+    "--received-at", help="Time of events without a timestamp (ISO-8601 or Unix seconds) [now]."
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -127,9 +131,10 @@ def _outcome_record(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def send_command(
-    source: IO[str],
+    source: IO[bytes],
     delivery: DeliveryOptions,
     settings: Settings,
+    received_at: str | None,
     progress: bool | None,
     as_json: bool,
 ) -> None:
@@ -138,11 +143,15 @@ def send_command(
     One user's events are delivered in order, different users in parallel. Progress is kept in
     the state file (default: beside SOURCE, SOURCE.state.db), so running the same command again
     after Ctrl-C, kill -9 or a crash delivers what is left. Events Intercom refuses for good go
-    to the dead-letter file (default SOURCE.dead-letters.jsonl) with the reason. Exit status: 0
-    when nothing was dead-lettered, 1 when something was, 2 on a usage error or a refused token,
-    130 when stopped.
+    to the dead-letter file (default SOURCE.dead-letters.jsonl) with the reason, and so does a
+    line that is not UTF-8, not JSON or nested too deep (with its line number); the run goes on.
+    Custom attributes the events need are created first (see --create-attributes). `translator
+    report STATE` lists every adjustment and note by reason. Exit status: 0 when nothing was
+    dead-lettered, 1 when something was, 2 on a usage error or a refused token, 3 when the target
+    could not be reached (events left pending: run again), 130 when stopped.
     """
-    summary, status = run_send(source, delivery, settings, progress)
+    fixed = parse_received_at(received_at) if received_at is not None else None
+    summary, status = run_send(source, delivery, settings, progress, fixed)
     print_summary(summary, as_json)
     sys.exit(status)
 
@@ -176,3 +185,22 @@ def serve_command(
     restart delivers what was left.
     """
     sys.exit(run_serve(host, port, frozenset(write_keys) or None, delivery, settings))
+
+
+@main.command("report")
+@click.argument("state", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def report_command(state: str, as_json: bool) -> None:
+    """Print what the state file STATE says happened: events dead-lettered, skipped, adjusted
+    to fit Intercom's limits or noted, grouped by reason, with a count, examples (line numbers)
+    and the setting or action that fixes each reason when there is one."""
+    from translator.delivery.state_report import build_report, report_lines
+
+    try:
+        report = build_report(state)
+    except sqlite3.Error as error:
+        raise click.UsageError(f"{state} is not a translator state file: {error}") from None
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        click.echo("\n".join(report_lines(report)))

@@ -2,8 +2,9 @@
 summary and the exit status.
 
 Exit status: 0 when every event was delivered or skipped, 1 when the state file holds dead
-letters, 2 for a usage error or a run stopped by Intercom refusing the token, 130 when stopped
-by Ctrl-C or SIGTERM (the state file then says what is left: run again to resume).
+letters, 2 for a usage error or a run stopped by Intercom refusing the token, 3 when the target
+could not be reached (its events left pending), 130 when stopped by Ctrl-C or SIGTERM (the state
+file then says what is left: run again to resume).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from translator.delivery.state import StateMismatch, StateStore
 
 EXIT_DEAD_LETTERS = 1
 EXIT_FATAL = 2
+EXIT_UNREACHABLE = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -53,6 +55,7 @@ def open_delivery(
             DeadLetterFile(options.dead_letter or dead_path),
             workers=options.workers,
             policy=options.policy(),
+            create_attributes=options.create_attributes,
         )
     except StateMismatch as error:
         state.close()
@@ -102,19 +105,28 @@ def stop_signals(on_stop: Callable[[str], None]) -> Iterator[None]:
 
 
 def run_send(
-    source: IO[str], options: DeliveryOptions, settings: Settings, progress: bool | None
+    source: IO[bytes],
+    options: DeliveryOptions,
+    settings: Settings,
+    progress: bool | None,
+    received_at: int | None = None,
 ) -> tuple[Summary, int]:
-    """Deliver every event of ``source``; the summary and the exit status."""
+    """Deliver every event of ``source``; the summary and the exit status. ``received_at``
+    dates the events without a timestamp (the time each line is read when None)."""
     with verbose_logging(options.verbose):
-        return _send(source, options, settings, progress)
+        return _send(source, options, settings, progress, received_at)
 
 
 def _send(
-    source: IO[str], options: DeliveryOptions, settings: Settings, progress: bool | None
+    source: IO[bytes],
+    options: DeliveryOptions,
+    settings: Settings,
+    progress: bool | None,
+    received_at: int | None,
 ) -> tuple[Summary, int]:
     delivery = open_delivery(options, settings, getattr(source, "name", None))
     try:
-        ingestor = Ingestor(source, delivery)
+        ingestor = Ingestor(source, delivery, received_at=received_at)
         try:
             ingestor.verify_prefix()
         except StateMismatch as error:
@@ -163,6 +175,8 @@ def _draw(bar: tqdm, counts: dict[str, int]) -> None:
 def exit_status(summary: Summary, interrupted: bool = False) -> int:
     if interrupted:
         return EXIT_INTERRUPTED
+    if summary.unreachable:
+        return EXIT_UNREACHABLE
     if summary.stopped:
         return EXIT_FATAL
     return EXIT_DEAD_LETTERS if summary.dead_letters_total else 0
@@ -210,4 +224,6 @@ def _serve(
     finally:
         delivery.state.close()
     click.echo("\n".join(summary.lines()), err=True)
+    if summary.unreachable:
+        return EXIT_UNREACHABLE
     return EXIT_FATAL if summary.stopped and not summary.stopped.startswith("stopped by") else 0

@@ -38,6 +38,7 @@ class DeliveryOptions:
     state: str | None
     dead_letter: str | None
     verbose: bool
+    create_attributes: bool = True
 
     def target(self, api_version: str) -> Target:
         try:
@@ -96,7 +97,16 @@ _OPTIONS: list[Callable] = [
         type=click.Path(dir_okay=False),
         help="Dead-letter file (JSON lines).",
     ),
-    click.option("-v", "--verbose", is_flag=True, help="Log retries and dead letters."),
+    click.option(
+        "--create-attributes/--no-create-attributes",
+        default=True,
+        show_default=True,
+        help="Read the workspace's data attributes once and create the missing ones the events "
+        "need (2.x), within Intercom's limit, each reported.",
+    ),
+    click.option(
+        "-v", "--verbose", is_flag=True, help="Log retries, created attributes, dead letters."
+    ),
 ]
 
 
@@ -118,6 +128,7 @@ def delivery_options(command: Callable) -> Callable:
             state=kwargs.pop("state"),
             dead_letter=kwargs.pop("dead_letter"),
             verbose=kwargs.pop("verbose"),
+            create_attributes=kwargs.pop("create_attributes"),
         )
         return command(*args, **kwargs)
 

@@ -63,3 +63,7 @@ def _messages(reply: Reply) -> str:
             if isinstance(error, dict)
         )
     return str(body.get("message") or body.get("error_message") or "")
+
+
+# Intercom's error list as one line of text, for the delivery (one flattening, here).
+error_messages = _messages

@@ -15,16 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from translator.core.calls import call_to_dict
-from translator.delivery.sender import Result
+from translator.delivery.results import Result
 from translator.delivery.state import Pending
 
 
-def dead_letter_record(delivery_id: str, pending: Pending, result: Result) -> dict[str, Any]:
-    """The dead letter of ``pending``: the event, the call, the status, Intercom's error body."""
-    try:
-        event: Any = json.loads(pending.body)
-    except ValueError:
-        event = pending.body
+def dead_letter_record(
+    delivery_id: str, pending: Pending, result: Result, raw: str | None = None
+) -> dict[str, Any]:
+    """The dead letter of ``pending``: the event, the call, the status, Intercom's error body.
+    A line that is no event has ``event`` null and ``raw``: the line, bytes that are not UTF-8
+    escaped as ``\\xNN``."""
+    event: Any = None
+    if raw is None:
+        try:
+            event = json.loads(pending.body)
+        except (ValueError, RecursionError):
+            raw = pending.body
     return {
         "delivery": delivery_id,
         "seq": pending.seq,
@@ -41,7 +47,9 @@ def dead_letter_record(delivery_id: str, pending: Pending, result: Result) -> di
         "outcome": result.outcome.to_dict() if result.outcome else None,
         "received_at": pending.received_at,
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "details": list(result.details),
         "event": event,
+        "raw": raw,
     }
 
 

@@ -12,6 +12,13 @@ A request is answered 200 ``{"success": true}`` only once its events are committ
 file (SQLite, ``synchronous=FULL``); the delivery threads then send them, in order per user.
 ``receivedAt`` is set on each message that has none: it dates events without a timestamp.
 
+Messages are checked one by one. As Segment's tracking API answers 200 to every request but a
+body that is not JSON or too large (its HTTP API documentation, "Errors"), a message that cannot
+be an event (not an object, or text that is not valid Unicode such as a lone surrogate) does not
+fail the others: the good ones are queued, and the bad ones are listed in the answer
+(``"rejected": [{"index", "code", "message"}]``) and dead-lettered, so every message is
+accounted for.
+
 Server: waitress, a pure-Python threaded WSGI server, in this one process. The queue and the
 delivery threads must live beside the request threads, which rules out gunicorn's forked workers;
 waitress stops cleanly from a flag (``TranslatorServer.stop``), which werkzeug's development
@@ -34,6 +41,8 @@ from waitress import wasyncore
 from waitress.server import create_server
 from werkzeug.exceptions import HTTPException
 
+from translator.core.calls import Reason
+from translator.delivery.lines import Line, escaped, parsed_line
 from translator.delivery.pipeline import Delivery
 
 SINGLE_TYPES = ("identify", "track", "group", "page", "screen", "alias")
@@ -74,9 +83,14 @@ def create_app(delivery: Delivery, write_keys: frozenset[str] | None = None) -> 
         _check_write_key(body, write_keys)
         messages = _messages(kind, body)
         received = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        texts = [_queued_text(message, received) for message in messages]
-        delivery.enqueue(texts, int(time.time()))
-        return jsonify({"success": True})
+        lines = [_line(message, received, delivery) for message in messages]
+        delivery.enqueue_lines(lines, int(time.time()))
+        rejected = [
+            {"index": index, "code": line.problem.code, "message": line.problem.message}
+            for index, line in enumerate(lines)
+            if line.problem is not None
+        ]
+        return jsonify({"success": True, **({"rejected": rejected} if rejected else {})})
 
     @app.get("/health")
     def health() -> Response:
@@ -94,6 +108,8 @@ def _json_body() -> Any:
             raise BadRequest(400, "invalid_request", "the body is not valid gzip") from None
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise BadRequest(400, "invalid_json", "the body is nested too deep") from None
     except ValueError:
         raise BadRequest(400, "invalid_json", "the body is not JSON") from None
 
@@ -125,12 +141,12 @@ def _messages(kind: str, body: Any) -> list[dict[str, Any]]:
     batch = body.get("batch")
     if not isinstance(batch, list):
         raise BadRequest(400, "invalid_request", "a batch needs a `batch` array")
-    if not all(isinstance(message, dict) for message in batch):
-        raise BadRequest(400, "invalid_request", "every batch item must be an object")
     shared = {
         key: body[key] for key in ("context", "integrations") if isinstance(body.get(key), dict)
     }
-    return [_with_shared(message, shared) for message in batch]
+    return [
+        _with_shared(message, shared) if isinstance(message, dict) else message for message in batch
+    ]
 
 
 def _with_shared(message: dict[str, Any], shared: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -141,11 +157,21 @@ def _with_shared(message: dict[str, Any], shared: dict[str, dict[str, Any]]) -> 
     return merged
 
 
-def _queued_text(message: dict[str, Any], received: str) -> str:
-    """The message as queued: no write key (a credential), ``receivedAt`` set."""
+def _line(message: Any, received: str, delivery: Delivery) -> Line:
+    """The message as queued: no write key (a credential), ``receivedAt`` set; or, when it
+    cannot be an event, a ``Line`` with its problem (dead-lettered, reported)."""
+    if not isinstance(message, dict):
+        problem = Reason("invalid_request", "a message must be a JSON object")
+        return Line("", None, problem=problem, raw=json.dumps(message)[:2000])
     kept = {key: value for key, value in message.items() if key != "writeKey"}
     kept.setdefault("receivedAt", received)
-    return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        problem = Reason("invalid_utf8", f"the message is not valid Unicode: {error.reason}")
+        return Line("", None, problem=problem, raw=escaped(text)[:2000])
+    return parsed_line(text, kept, delivery.settings)
 
 
 class TranslatorServer:

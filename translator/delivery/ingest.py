@@ -6,7 +6,10 @@ is refused: ``StateMismatch``), and only the lines after them are queued. The in
 grown since: new lines are simply queued after the old ones.
 
 Lines are queued in batches of up to ``BATCH`` lines, or whatever arrived within ``LINGER``
-seconds when the input is a slow stream (stdin fed by another program).
+seconds when the input is a slow stream (stdin fed by another program). The input is read as
+bytes: a line that is not UTF-8 (or not JSON, or nested too deep) is dead-lettered with its line
+number and the run goes on (``translator.delivery.lines``). A failure to read the input itself
+stops the run with that error; it never passes for the end of the input.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
+from translator.delivery.lines import Line, read_line
 from translator.delivery.pipeline import Delivery
 from translator.delivery.state import StateMismatch
 
@@ -30,16 +34,21 @@ class Ingestor:
     """Checks the part of ``source`` already taken in, then queues the rest into ``delivery``."""
 
     def __init__(
-        self, source: IO[str], delivery: Delivery, clock: Callable[[], float] = time.time
+        self,
+        source: IO[bytes] | IO[str],
+        delivery: Delivery,
+        clock: Callable[[], float] = time.time,
+        received_at: int | None = None,
     ) -> None:
         self.source = source
         self.delivery = delivery
         self.clock = clock
+        self.received_at = received_at
         self.lines_read = 0
         self.queued = 0
         self.error: BaseException | None = None
         self._hash = hashlib.sha256()
-        self._lines: Iterator[str] = iter(source)
+        self._lines: Iterator[bytes | str] = iter(source)
 
     def verify_prefix(self) -> int:
         """Read and check the lines an earlier run took in; how many there were."""
@@ -74,51 +83,54 @@ class Ingestor:
         thread.start()
         return thread
 
-    def _take(self, line: str) -> None:
+    def _take(self, line: bytes | str) -> None:
         self.lines_read += 1
-        self._hash.update(line.encode("utf-8", "surrogateescape"))
+        data = line if isinstance(line, bytes) else line.encode("utf-8", "surrogateescape")
+        self._hash.update(data)
 
     def _queue_rest(self) -> None:
         lines: queue.Queue[object] = queue.Queue(maxsize=BATCH * 4)
         reader = threading.Thread(target=self._read, args=(lines,), daemon=True)
         reader.start()
-        texts: list[str] = []
-        numbers: list[int] = []
+        batch: list[Line] = []
         first_at = 0.0
         while not self.delivery.stop_event.is_set():
             try:
                 line = lines.get(timeout=LINGER)
             except queue.Empty:
-                self._flush(texts, numbers)
+                self._flush(batch)
                 continue
             if line is _END:
                 break
-            assert isinstance(line, str)
+            if isinstance(line, BaseException):
+                raise line
+            assert isinstance(line, bytes | str)
             self._take(line)
             if line.strip():
-                if not texts:
+                if not batch:
                     first_at = self.clock()
-                texts.append(line.strip())
-                numbers.append(self.lines_read)
-            if len(texts) >= BATCH or (texts and self.clock() - first_at >= LINGER):
-                self._flush(texts, numbers)
+                batch.append(read_line(line, self.delivery.settings, self.lines_read))
+            if len(batch) >= BATCH or (batch and self.clock() - first_at >= LINGER):
+                self._flush(batch)
         else:
             return
-        self._flush(texts, numbers, force=True)
+        self._flush(batch, force=True)
 
     def _read(self, lines: queue.Queue[object]) -> None:
         try:
             for line in self._lines:
                 lines.put(line)
-        finally:
-            lines.put(_END)
+        except BaseException as error:  # handed to the queueing loop, which stops the run
+            lines.put(error)
+            return
+        lines.put(_END)
 
-    def _flush(self, texts: list[str], numbers: list[int], force: bool = False) -> None:
+    def _flush(self, batch: list[Line], force: bool = False) -> None:
         """Queue the batch and record how far the input is read (blank lines count too)."""
-        if not texts and not force:
+        if not batch and not force:
             return
         source = (self.lines_read, self._hash.hexdigest())
-        self.delivery.enqueue(list(texts), int(self.clock()), list(numbers), source)
-        self.queued += len(texts)
-        texts.clear()
-        numbers.clear()
+        received = self.received_at if self.received_at is not None else int(self.clock())
+        self.delivery.enqueue_lines(list(batch), received, source)
+        self.queued += len(batch)
+        batch.clear()

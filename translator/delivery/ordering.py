@@ -1,43 +1,20 @@
 """One user's events in the order given, different users in parallel.
 
-``ordering_key`` names the user an event is about, as the translator identifies it: the userId
-(or the profile's id traits), else the lower-cased email, else the anonymousId. A group event
-belongs to its user. ``KeyedQueue`` hands each key to one worker at a time: a worker takes the
-oldest event of a key nobody is working on, and the key's next event becomes available only when
-that one is done, so an ``identify`` has landed before the same user's ``track`` is sent.
+``translator.delivery.lines.ordering_key`` names the user an event is about, as the translator
+identifies it: the userId (or the profile's id traits), else the lower-cased email, else the
+anonymousId. A group event belongs to its user. ``KeyedQueue`` hands each key to one worker at a
+time: a worker takes the oldest event of a key nobody is working on, and the key's next event
+becomes available only when that one is done, so an ``identify`` has landed before the same
+user's ``track`` is sent.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from typing import Generic, TypeVar
 
-from translator.core.events import Event, parse_event
-from translator.core.settings import Settings
-from translator.core.traits import identity, user_traits
-
 T = TypeVar("T")
-
-
-def ordering_key(text: str, settings: Settings) -> str | None:
-    """The user an event (one JSON line) is about, or None when it names nobody."""
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        return None
-    event = parse_event(raw)
-    if not isinstance(event, Event):
-        return None
-    who = identity(event, user_traits(event, settings), settings)
-    if who.user_id:
-        return f"user:{who.user_id}"
-    if who.lookup_email:
-        return f"email:{who.lookup_email}"
-    if event.anonymous_id:
-        return f"anonymous:{event.anonymous_id}"
-    return None
 
 
 class KeyedQueue(Generic[T]):

@@ -1,10 +1,14 @@
 """A delivery run: worker threads taking the state file's pending events, in order per user,
 through the sender, recording each outcome (and dead letter) as it ends.
 
-``Delivery.enqueue`` queues events durably (``send`` from a file, ``serve`` from HTTP);
+``Delivery.enqueue`` queues events durably (``send`` from a file, ``serve`` from HTTP); a line
+that is no event (not UTF-8, not JSON, nested too deep) is dead-lettered there and then, with its
+line number, and the rest go on. Each line is parsed once: the parsed event waits in memory for
+its worker (up to ``PARSED_KEPT`` of them; beyond, the worker reads it again from the state file).
 ``start`` starts the loader and the workers; ``wait`` says whether all is done (after
 ``input_finished``); ``stop`` ends the run cleanly: no new event starts, one waiting to retry is
-left pending for the next run, and the threads are joined.
+left pending for the next run, and the threads are joined. A target that cannot be reached stops
+the run the same way (``unreachable`` set), its events left pending.
 """
 
 from __future__ import annotations
@@ -14,14 +18,20 @@ import logging
 import threading
 import time
 import uuid
+from typing import Any
 
 from translator.core.settings import Settings
+from translator.delivery.attributes import AttributeBook
 from translator.delivery.dead_letters import DeadLetterFile, dead_letter_record
-from translator.delivery.ordering import KeyedQueue, ordering_key
+from translator.delivery.exchange import Exchange, Observer, Unreachable
+from translator.delivery.lines import Line, read_line
+from translator.delivery.memory import Memory
+from translator.delivery.ordering import KeyedQueue
 from translator.delivery.rate_limit import RateGate, Stopped
 from translator.delivery.report import Summary, Tally
+from translator.delivery.results import DEAD, Result, translator_dead
 from translator.delivery.retry import RetryPolicy
-from translator.delivery.sender import DEAD, AccessRefused, Observer, Sender
+from translator.delivery.sender import AccessRefused, Sender
 from translator.delivery.state import NewEvent, Pending, StateStore
 from translator.delivery.target import Target
 from translator.delivery.transport import Transport
@@ -30,6 +40,8 @@ log = logging.getLogger("translator.delivery")
 
 # Events held in memory ahead of the workers; the rest wait in the state file.
 BUFFER = 2000
+# Parsed events kept for their workers; past this, an event is parsed again when sent.
+PARSED_KEPT = 50_000
 
 
 class Delivery:
@@ -45,6 +57,8 @@ class Delivery:
         policy: RetryPolicy | None = None,
         observer: Observer | None = None,
         seed: int | None = None,
+        remember: bool = True,
+        create_attributes: bool = True,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -56,9 +70,8 @@ class Delivery:
         self.gate = RateGate(self.stop_event)
         self.tally = Tally()
         self.transport = Transport(target, pool_size=workers)
-        self.sender = Sender(
+        self.exchange = Exchange(
             self.transport,
-            settings,
             self.gate,
             policy or RetryPolicy(),
             self.tally,
@@ -66,8 +79,16 @@ class Delivery:
             observer,
             seed,
         )
+        self.memory = Memory(state, remember)
+        # The create policy's renamed attributes (a name clash) need creating too.
+        create = create_attributes or settings.unknown_attribute_policy == "create"
+        self.attributes = AttributeBook(state, create and not settings.web_mode)
+        self.sender = Sender(self.exchange, settings, self.memory, self.attributes)
         self.queue: KeyedQueue[Pending] = KeyedQueue()
         self.stopped: str | None = None
+        self.unreachable = False
+        self._parsed: dict[int, Any] = {}
+        self._parsed_lock = threading.Lock()
         self._new_events = threading.Event()
         self._input_done = threading.Event()
         self._finished = threading.Event()
@@ -79,22 +100,44 @@ class Delivery:
 
     def enqueue(
         self,
-        texts: list[str],
+        texts: list[str] | list[bytes],
         received_at: int,
         lines: list[int] | None = None,
         source: tuple[int, str] | None = None,
     ) -> None:
-        """Queue events (JSON texts) durably; they are delivered after every earlier one."""
+        """Queue events (JSON lines, as text or bytes) durably; they are delivered after every
+        earlier one. Lines that are no event are dead-lettered at once."""
+        numbers = lines or [None] * len(texts)
+        pairs = zip(texts, numbers, strict=True)
+        read = [read_line(text, self.settings, number) for text, number in pairs]
+        self.enqueue_lines(read, received_at, source)
+
+    def enqueue_lines(
+        self, lines: list[Line], received_at: int, source: tuple[int, str] | None = None
+    ) -> None:
+        """Queue lines already read (``translator.delivery.lines``)."""
         events = [
             NewEvent(
-                ordering_key(text, self.settings) or f"event:{uuid.uuid4().hex}",
-                text,
+                line.user_key or f"event:{uuid.uuid4().hex}",
+                line.text if line.problem is None else (line.raw or ""),
                 received_at,
-                lines[index] if lines else None,
+                line.number,
+                line.problem.code if line.problem else None,
             )
-            for index, text in enumerate(texts)
+            for line in lines
         ]
-        self.state.add(events, source)
+        seqs = self.state.add(events, source)
+        with self._parsed_lock:
+            room = PARSED_KEPT - len(self._parsed)
+            for seq, line in zip(seqs, lines, strict=True):
+                if line.problem is None and room > 0:
+                    self._parsed[seq] = line.event
+                    room -= 1
+        for seq, line, event in zip(seqs, lines, events, strict=True):
+            if line.problem is not None:
+                pending = Pending(seq, event.user_key, event.body, received_at, line.number, 0)
+                dead = translator_dead(line.problem.code, line.problem.message)
+                self._record(pending, dead, raw=event.body)
         self._new_events.set()
 
     def input_finished(self) -> None:
@@ -146,6 +189,9 @@ class Delivery:
             dead_letter_path=str(self.dead_letters.path),
             state_path=self.state.path,
             stopped=self.stopped,
+            unreachable=self.unreachable,
+            answered_from_memory=self.memory.answered,
+            created_attributes=list(self.attributes.created),
         )
 
     def _load(self) -> None:
@@ -181,6 +227,9 @@ class Delivery:
                 pass  # left pending: the next run sends it
             except AccessRefused as error:
                 self._halt(str(error))
+            except Unreachable as error:
+                self.unreachable = True
+                self._halt(self.target.redact(f"{self.target.base_url} is unreachable: {error}"))
             except Exception as error:  # a bug must stop the run, not vanish with a thread
                 log.exception("delivering event %s failed", pending.seq)
                 self._halt(self.target.redact(f"internal error: {error!r}"))
@@ -190,18 +239,24 @@ class Delivery:
 
     def _deliver(self, pending: Pending) -> None:
         self.state.mark_started(pending.seq)
-        result = self.sender.deliver(pending.body, pending.received_at, pending.user_key)
+        with self._parsed_lock:
+            event = self._parsed.pop(pending.seq, pending.body)
+        result = self.sender.deliver(event, pending.received_at, pending.user_key)
+        self._record(pending, result)
+
+    def _record(self, pending: Pending, result: Result, raw: str | None = None) -> None:
+        """Commit how an event ended, its details and dead letter; count it."""
         record = None
         if result.status == DEAD:
-            letter = dead_letter_record(self.state.id, pending, result)
+            letter = dead_letter_record(self.state.id, pending, result, raw)
             # ASCII only: no U+2028 or other line breaks inside a line, whatever reads it.
             record = json.dumps(letter, default=str)
-        self.state.finish(pending.seq, result.status, result.reason, record)
+        details = json.dumps(list(result.details), default=str) if result.details else None
+        self.state.finish(pending.seq, result.status, result.reason, record, details)
         if record is not None:
             self.dead_letters.append(record)
             log.info("dead letter: event %s: %s: %s", pending.seq, result.reason, result.message)
-        adjusted = bool(result.outcome and result.outcome.adjustments)
-        self.tally.finish(result.status, result.reason, adjusted, resent=pending.attempts > 0)
+        self.tally.finish(result, resent=pending.attempts > 0)
 
     def _halt(self, why: str) -> None:
         if not self.stopped:

@@ -9,6 +9,7 @@
 | ``user_not_found`` | 404 on an event, still after the brief retries [facts 7] |
 | ``not_found`` | any other 404 |
 | ``conflict`` | a 409 the plan could not resolve (no contact id in it) |
+| ``contact_not_found`` | a group whose user matched no contact, still after the brief retries |
 | ``validation_error`` | any other 4xx: Intercom read the request and refused what it says |
 | ``retries_exhausted`` | 429, 5xx, 408, timeouts or lost connections on every try |
 | ``intercom_error`` | anything else |
@@ -19,9 +20,8 @@ Events the translator itself refuses keep the translator's code (``missing_user_
 
 from __future__ import annotations
 
-from typing import Any
-
 from translator.core.calls import Call, Reply
+from translator.core.replies import error_messages
 
 INTERCOM_REASONS = (
     "event_name_limit",
@@ -31,31 +31,18 @@ INTERCOM_REASONS = (
     "user_not_found",
     "not_found",
     "conflict",
+    "contact_not_found",
     "validation_error",
     "retries_exhausted",
     "intercom_error",
 )
 
 
-def error_text(body: Any) -> str:
-    """Intercom's error messages (and codes) in one line."""
-    if isinstance(body, str):
-        return body[:500]
-    if not isinstance(body, dict):
-        return ""
-    errors = body.get("errors")
-    if isinstance(errors, list):
-        parts = []
-        for error in errors:
-            if isinstance(error, dict):
-                parts.append(f"{error.get('code', '')}: {error.get('message', '')}".strip(": "))
-        return "; ".join(parts)
-    return str(body.get("message") or body.get("error_message") or "")
-
-
-def refusal_reason(call: Call, reply: Reply) -> str:
-    """The reason code for a final, non-2xx reply the plan could not do without."""
-    status, text = reply.status, error_text(reply.body).lower()
+def refusal_reason(call: Call, reply: Reply, text: str | None = None) -> str:
+    """The reason code for a final, non-2xx reply the plan could not do without; ``text`` is
+    Intercom's error list as the plan already put it in words (flattened once)."""
+    status = reply.status
+    text = (error_messages(reply) if text is None else text).lower()
     if call.path.endswith("/events") and (status == 422 or "active event names" in text):
         return "event_name_limit"
     if status == 400 and "attribute" in text and "does not exist" in text:

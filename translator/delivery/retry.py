@@ -12,7 +12,7 @@ once [facts 7].
 A 404 "User Not Found" on an event is retried briefly too: the contact may be in the search index
 a moment after it was written (the ``identify`` before it is done, since one user's events go in
 order, but Intercom's lookups can lag). Once a user has been not found through those waits, the
-sender tries that user's next events once each (``Sender``), so a refused ``identify`` does not
+sender tries that user's next events once each (``Exchange``), so a refused ``identify`` does not
 cost every later event of its user the same wait.
 """
 

@@ -1,242 +1,151 @@
-"""Drive one event's plan against Intercom: each call through the rate gate, retried as the
-policy says, and the plan handed only the reply each call settles on (``translator.core.calls``).
+"""Drive one event's plan against Intercom: each call made through ``Exchange`` (rate gate and
+retries), the plan handed only the reply each call settles on (``translator.core.calls``).
 
-``Sender.deliver(text, received_at)`` returns a ``Result``: ``delivered``, ``skipped`` (the
-translator had nothing to send, with its reason) or ``dead`` (refused for good, with a reason code
-from ``translator.delivery.reasons`` or the translator's own). A 401 raises ``AccessRefused``:
-no event can get through with that token, so the run stops instead of dead-lettering them all.
+``Sender.deliver(event, received_at, user)`` returns a ``Result``: ``delivered``, ``skipped``
+(the translator had nothing to send, with its reason) or ``dead`` (refused for good, with a
+reason code from ``translator.delivery.reasons`` or the translator's own). On the way:
+
+- custom attributes the write needs are made to exist first (``AttributeBook``);
+- what the run already knows is answered without a call (``Memory``: the user's contact id, a
+  body identical to one already written); a 404 on a remembered contact id forgets it and the
+  event's plan starts over, searching;
+- a group whose user matched no contact (the contact is not searchable yet, or was never made)
+  is tried again after the brief waits of a user not found, then dead-lettered
+  (``contact_not_found``): never counted delivered with nobody attached.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import random
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from translator.core.calls import FAILED, PLANNED, SKIPPED, Call, Outcome, Reply
+from translator.core.calls import PLANNED, Call, Reply
+from translator.core.events import Event, parse_event
 from translator.core.plan import plan_event
 from translator.core.settings import Settings
-from translator.delivery.rate_limit import RateGate, Stopped
-from translator.delivery.reasons import error_text, refusal_reason
-from translator.delivery.report import Tally
-from translator.delivery.retry import FINAL, RATE_LIMITED, RetryPolicy, is_user_not_found, verdict
-from translator.delivery.transport import Transport, TransportError
+from translator.delivery.attributes import AttributeBook
+from translator.delivery.exchange import AccessRefused, Exchange, GaveUp, Tries, Unreachable
+from translator.delivery.lines import MAX_DEPTH
+from translator.delivery.memory import Memory, contact_in_path
+from translator.delivery.results import (
+    DEAD,
+    DELIVERED,
+    Result,
+    gave_up_result,
+    result_of,
+    translator_dead,
+)
 
-log = logging.getLogger("translator.delivery")
-
-DELIVERED = "delivered"
-DEAD = "dead"
-
-Observer = Callable[[Call, Reply], None]
-
-
-@dataclass(frozen=True)
-class Result:
-    """How one event ended, and for a dead letter the call, status and body that decided it."""
-
-    status: str
-    reason: str | None = None
-    message: str = ""
-    stage: str = "intercom"
-    outcome: Outcome | None = None
-    call: Call | None = None
-    reply_status: int | None = None
-    error: Any = None
-    attempts: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
+__all__ = ["DEAD", "DELIVERED", "AccessRefused", "Result", "Sender", "Unreachable"]
 
 
-class AccessRefused(Exception):
-    """Intercom answered 401: the token is wrong, revoked or not allowed."""
+class _StaleContact(Exception):
+    """A remembered contact id answered 404."""
 
-
-# A 429 that names its reset costs no backoff; it may come this many times the tries of a 5xx.
-RATE_LIMITED_TRIES_FACTOR = 4
-
-
-@dataclass
-class _Tries:
-    user: str | None = None
-    failures: int = 0
-    rate_limited: int = 0
-    not_found: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.failures + self.rate_limited + self.not_found
-
-
-class _GaveUp(Exception):
-    """A call failed on every try the policy allows."""
-
-    def __init__(self, call: Call, attempts: int, reply: Reply | None, problem: str) -> None:
-        super().__init__(problem)
-        self.call = call
-        self.attempts = attempts
-        self.reply = reply
-        self.problem = problem
+    def __init__(self, contact_id: str) -> None:
+        super().__init__(contact_id)
+        self.contact_id = contact_id
 
 
 class Sender:
-    """Delivers one event per call of ``deliver``; one Sender serves all workers (what it keeps,
-    the users found missing and the jitter's generator, is safe to share)."""
+    """Delivers one event per call of ``deliver``; one Sender serves all workers."""
 
     def __init__(
-        self,
-        transport: Transport,
-        settings: Settings,
-        gate: RateGate,
-        policy: RetryPolicy,
-        tally: Tally,
-        stop: threading.Event,
-        observer: Observer | None = None,
-        seed: int | None = None,
+        self, exchange: Exchange, settings: Settings, memory: Memory, book: AttributeBook
     ) -> None:
-        self.transport = transport
-        self.settings = settings
-        self.gate = gate
-        self.policy = policy
-        self.tally = tally
-        self.stop = stop
-        self.observer = observer
-        # Users an event found missing after the brief waits (their identify was refused, say).
-        self._missing_users: set[str] = set()
-        self._missing_lock = threading.Lock()
-        # random.Random's draws are atomic under the GIL: one generator serves every worker.
-        self._rng = random.Random(seed)
+        self.exchange, self.settings, self.memory, self.book = exchange, settings, memory, book
 
-    def deliver(self, text: str, received_at: int, user: str | None = None) -> Result:
-        """Plan the event in ``text`` (one JSON line) about ``user`` and make its calls."""
-        try:
-            raw = json.loads(text)
-        except ValueError as error:
-            return Result(DEAD, "invalid_json", f"not JSON: {error}", stage="translator")
-        plan = plan_event(raw, self.settings, received_at)
-        last: tuple[Call, Reply] | None = None
+    def deliver(self, event: Any, received_at: int, user: str | None = None) -> Result:
+        """Plan ``event`` (a parsed ``Event``, a JSON value or a JSON line); make its calls."""
+        if isinstance(event, str):
+            try:
+                event = parse_event(json.loads(event))
+            except RecursionError:
+                return translator_dead("nested_too_deep", f"nested more than {MAX_DEPTH} deep")
+            except ValueError as error:
+                return translator_dead("invalid_json", f"not JSON: {error}")
+        tries, stale = Tries(user=user), 0
+        while True:
+            try:
+                result = self._run(event, received_at, user)
+            except _StaleContact as gone:
+                self.memory.forget(user, gone.contact_id)
+                stale += 1
+                if stale > 1:
+                    return translator_dead("contact_gone", f"contact {gone.contact_id} is gone")
+                continue
+            if not _attached_nobody(event, result):
+                break
+            if not self.exchange.wait_for_user(tries):
+                return _no_contact(result)
+        if result.status == DELIVERED:
+            self.exchange.found(user)
+        return result
+
+    def _run(self, event: Any, received_at: int, user: str | None) -> Result:
+        plan = plan_event(event, self.settings, received_at)
+        notes: list[dict[str, Any]] = []
+        last: tuple[Call, Reply, int] | None = None
         try:
             call = next(plan)
             while True:
-                reply = self._exchange(call, user)
-                last = (call, reply)
+                call, reply, attempts = self._call(call, user, notes)
+                last = (call, reply, attempts)
                 call = plan.send(reply)
         except StopIteration as finished:
-            result = _result(finished.value, last)
-        except _GaveUp as gave_up:
-            result = _gave_up_result(gave_up)
+            return result_of(finished.value, last, notes)
+        except GaveUp as gave_up:
+            return gave_up_result(gave_up, notes)
+        except RecursionError:
+            return translator_dead("nested_too_deep", f"nested more than {MAX_DEPTH} deep")
         finally:
             plan.close()
-        if result.status == DELIVERED and user is not None:
-            with self._missing_lock:
-                self._missing_users.discard(user)
-        return result
 
-    def _exchange(self, call: Call, user: str | None) -> Reply:
-        """The reply ``call`` settles on, after the retries the policy allows."""
-        tries = _Tries(user=user)
-        while True:
-            self.gate.acquire()
-            try:
-                reply = self.transport.send(call)
-            except TransportError as error:
-                self.gate.release(None)
-                self._failed(call, tries, error.kind, None, error.message)
-                continue
-            self.gate.release(reply.headers)
-            self._take_in(call, reply)
-            kind = verdict(call, reply)
-            if kind == FINAL:
-                if not self._retry_not_found(call, reply, tries):
-                    return reply
-            elif kind == RATE_LIMITED and self.gate.pause_for_429(reply.headers):
-                tries.rate_limited += 1
-                self.tally.retry("429")
-                log.info("%s %s: 429, waiting for the rate-limit reset", call.method, call.path)
-                if tries.rate_limited >= self.policy.max_attempts * RATE_LIMITED_TRIES_FACTOR:
-                    raise _GaveUp(call, tries.total, reply, "rate limited on every try")
-            else:
-                cause = str(reply.status) if reply.status in (408, 429) else "5xx"
-                self._failed(call, tries, cause, reply, f"answered {reply.status}")
+    def _call(
+        self, call: Call, user: str | None, notes: list[dict[str, Any]]
+    ) -> tuple[Call, Reply, int]:
+        """The reply ``call`` gets: from memory, or from Intercom after the retries it needs."""
+        if call.method == "POST" and call.path == "/data_attributes":
+            return call, self.book.answer_create(call, self._plain), 1
+        call, created = self.book.prepare(call, self._plain)
+        notes.extend(created)
+        known = self.memory.answer(call, user)
+        if known is not None:
+            return call, known, 0
+        reply, attempts = self.exchange.send(call, user)
+        contact_id = contact_in_path(call.path)
+        # A write to the remembered contact answered 404: it is gone (a detach's 404 only says
+        # the company was not attached, which the plan handles).
+        gone = reply.status == 404 and call.method in ("PUT", "POST")
+        if gone and contact_id and contact_id == self.memory.contact_of(user):
+            raise _StaleContact(contact_id)
+        self.memory.learn(call, reply, user)
+        return call, reply, attempts
 
-    def _take_in(self, call: Call, reply: Reply) -> None:
-        """Every reply: the observer told, a 401 stops all."""
-        if self.observer is not None:
-            self.observer(call, reply)
-        if reply.status == 401:
-            raise AccessRefused(
-                f"Intercom refused the token (401 on {call.method} {call.path}): "
-                f"{error_text(reply.body) or 'unauthorized'}"
-            )
-
-    def _retry_not_found(self, call: Call, reply: Reply, tries: _Tries) -> bool:
-        """Wait and try again when an event's user is not found yet, a few times."""
-        if not is_user_not_found(call, reply):
-            return False
-        with self._missing_lock:
-            known_missing = tries.user in self._missing_users
-            if tries.not_found + 1 >= self.policy.not_found_attempts and tries.user is not None:
-                # Not found after the waits: this user's next events are not waited for.
-                self._missing_users.add(tries.user)
-        if known_missing or tries.not_found + 1 >= self.policy.not_found_attempts:
-            return False
-        tries.not_found += 1
-        self.tally.retry("user_not_found")
-        self._sleep(self.policy.not_found_wait(tries.not_found))
-        return True
-
-    def _failed(
-        self, call: Call, tries: _Tries, cause: str, reply: Reply | None, problem: str
-    ) -> None:
-        """Count a failed try, give up past the bound, else back off."""
-        tries.failures += 1
-        self.tally.retry(cause)
-        if tries.failures >= self.policy.max_attempts:
-            raise _GaveUp(call, tries.total, reply, problem)
-        delay = self.policy.backoff(tries.failures, self._rng)
-        log.info("%s %s: %s; retrying in %.2f s", call.method, call.path, problem, delay)
-        self._sleep(delay)
-
-    def _sleep(self, seconds: float) -> None:
-        if self.stop.wait(seconds):
-            raise Stopped()
+    def _plain(self, call: Call) -> Reply:
+        return self.exchange.send(call)[0]
 
 
-def _result(outcome: Outcome, last: tuple[Call, Reply] | None) -> Result:
-    notes = tuple(note.code for note in outcome.notes)
-    if outcome.status == PLANNED:
-        return Result(DELIVERED, outcome=outcome, notes=notes)
-    reason = outcome.reason
-    code = reason.code if reason else outcome.status
-    message = reason.message if reason else ""
-    if outcome.status == SKIPPED:
-        return Result(SKIPPED, code, message, stage="translator", outcome=outcome)
-    if outcome.status == FAILED and last is not None:
-        call, reply = last
-        return Result(
-            DEAD,
-            refusal_reason(call, reply),
-            message,
-            outcome=outcome,
-            call=call,
-            reply_status=reply.status,
-            error=reply.body,
-            attempts=1,
-            notes=notes,
-        )
-    return Result(DEAD, code, message, stage="translator", outcome=outcome)
+def _attached_nobody(event: Any, result: Result) -> bool:
+    is_group = isinstance(event, Event) and event.type == "group"
+    if isinstance(event, dict):
+        is_group = event.get("type") == "group"
+    return (
+        is_group
+        and result.status == DELIVERED
+        and result.outcome is not None
+        and result.outcome.status == PLANNED
+        and "contact_not_found" in result.notes
+    )
 
 
-def _gave_up_result(gave_up: _GaveUp) -> Result:
-    call, reply = gave_up.call, gave_up.reply
+def _no_contact(result: Result) -> Result:
     return Result(
         DEAD,
-        "retries_exhausted",
-        f"{call.method} {call.path}: {gave_up.problem} after {gave_up.attempts} tries",
-        call=call,
-        reply_status=reply.status if reply else None,
-        error=reply.body if reply else gave_up.problem,
-        attempts=gave_up.attempts,
+        "contact_not_found",
+        "no contact matched the group's user, still after the waits: nobody was attached "
+        "(send the user's identify first)",
+        stage="intercom",
+        outcome=result.outcome,
+        details=result.details,
     )

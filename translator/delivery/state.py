@@ -7,6 +7,10 @@ Every event is written here before any call is made for it, with the time it was
 finished when a run stopped shows up as sent again. Ingestion commits with ``synchronous=FULL``
 (an acknowledged event survives a power cut); outcomes with ``NORMAL`` (they survive a crash or
 ``kill -9``; one lost to a power cut means a re-send, which Intercom deduplicates).
+
+It also keeps, per event, every adjustment and note (``details``, JSON: what ``translator report``
+prints), and what later runs need not ask Intercom again: the contact id of each user key
+(``contacts``) and the data attributes known to exist (``attributes``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_pending ON events (seq) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contacts (user_key TEXT PRIMARY KEY, contact_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attributes (
+    model TEXT NOT NULL, name TEXT NOT NULL, data_type TEXT, PRIMARY KEY (model, name)
+);
 """
 
 
@@ -48,6 +56,8 @@ class NewEvent:
     body: str
     received_at: int
     line: int | None = None
+    # A line that is no event is added already dead (``finish`` then records its dead letter).
+    dead_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,9 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+        if "details" not in columns:  # a state file written before details were kept
+            self._db.execute("ALTER TABLE events ADD COLUMN details TEXT")
         self.id = self._meta("id") or self._set_meta("id", uuid.uuid4().hex)
 
     def _meta(self, key: str) -> str | None:
@@ -100,15 +113,30 @@ class StateStore:
         lines = self._meta("source_lines")
         return (int(lines) if lines else 0), self._meta("source_digest")
 
-    def add(self, events: list[NewEvent], source: tuple[int, str] | None = None) -> None:
-        """Queue ``events`` (and note how far the input has been read) in one durable commit."""
+    def add(self, events: list[NewEvent], source: tuple[int, str] | None = None) -> list[int]:
+        """Queue ``events`` (and note how far the input has been read) in one durable commit;
+        the sequence numbers given to them, in order."""
         with self._lock:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                (first,) = self._db.execute(
+                    "SELECT coalesce(max(seq), 0) + 1 FROM events"
+                ).fetchone()
                 self._db.executemany(
-                    "INSERT INTO events (line, user_key, body, received_at) VALUES (?, ?, ?, ?)",
-                    [(e.line, e.user_key, e.body, e.received_at) for e in events],
+                    "INSERT INTO events (line, user_key, body, received_at, status, reason)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            e.line,
+                            e.user_key,
+                            e.body,
+                            e.received_at,
+                            "dead" if e.dead_reason else PENDING,
+                            e.dead_reason,
+                        )
+                        for e in events
+                    ],
                 )
                 if source is not None:
                     self._db.executemany(
@@ -119,6 +147,7 @@ class StateStore:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+        return list(range(first, first + len(events)))
 
     def pending_after(self, seq: int, limit: int) -> list[Pending]:
         with self._lock:
@@ -132,8 +161,15 @@ class StateStore:
     def mark_started(self, seq: int) -> None:
         self._write("UPDATE events SET attempts = attempts + 1 WHERE seq = ?", [seq])
 
-    def finish(self, seq: int, status: str, reason: str | None, dead_letter: str | None) -> None:
-        """Record how an event ended (and its dead letter) in one commit."""
+    def finish(
+        self,
+        seq: int,
+        status: str,
+        reason: str | None,
+        dead_letter: str | None,
+        details: str | None = None,
+    ) -> None:
+        """Record how an event ended (its dead letter, its adjustments and notes) in one commit."""
         if status not in FINISHED:
             raise ValueError(f"not a final status: {status!r}")
         with self._lock:
@@ -141,7 +177,8 @@ class StateStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute(
-                    "UPDATE events SET status = ?, reason = ? WHERE seq = ?", [status, reason, seq]
+                    "UPDATE events SET status = ?, reason = ?, details = ? WHERE seq = ?",
+                    [status, reason, details, seq],
                 )
                 if dead_letter is not None:
                     self._db.execute(
@@ -171,6 +208,42 @@ class StateStore:
         with self._lock:
             rows = self._db.execute("SELECT seq, record FROM dead_letters ORDER BY seq").fetchall()
         yield from rows
+
+    def finished_events(self) -> Iterator[tuple[int, int | None, str, str | None, str | None]]:
+        """(seq, line, status, reason, details) of every finished event, in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, line, status, reason, details FROM events"
+                " WHERE status != 'pending' ORDER BY seq"
+            ).fetchall()
+        yield from rows
+
+    # --- what later events (and runs) need not ask Intercom again --------------------------
+
+    def contacts(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT user_key, contact_id FROM contacts"))
+
+    def remember_contact(self, user_key: str, contact_id: str | None) -> None:
+        """Keep (or, with None, forget) the contact id of ``user_key``."""
+        if contact_id is None:
+            self._write("DELETE FROM contacts WHERE user_key = ?", [user_key])
+        else:
+            self._write(
+                "INSERT OR REPLACE INTO contacts (user_key, contact_id) VALUES (?, ?)",
+                [user_key, contact_id],
+            )
+
+    def attributes(self) -> list[tuple[str, str, str | None]]:
+        with self._lock:
+            return self._db.execute("SELECT model, name, data_type FROM attributes").fetchall()
+
+    def remember_attributes(self, rows: list[tuple[str, str, str | None]]) -> None:
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO attributes (model, name, data_type) VALUES (?, ?, ?)", rows
+            )
 
     def close(self) -> None:
         with self._lock:

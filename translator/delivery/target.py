@@ -6,6 +6,7 @@ from any text that might have picked it up (an exception from a proxy, say).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -19,6 +20,10 @@ REGION_HOSTS = {
 EMULATOR_URL = "http://127.0.0.1:8000"
 # Intercom's advice is to give up on a request after a while, not a figure; 30 s is our choice.
 DEFAULT_TIMEOUT = 30.0
+# The versions Intercom's `Intercom-Version` header takes that the translator can speak: the 1.4
+# Users API and 2.0 to 2.16 of the Contacts API (facts §0: 2.16 is the newest stable). Any other
+# value is refused by Intercom on every call, so it is refused before the first one.
+API_VERSIONS = ("1.4", *(f"2.{minor}" for minor in range(17)))
 
 
 class TargetError(ValueError):
@@ -41,13 +46,21 @@ class Target:
             raise TargetError(f"base URL must be http(s)://host[:port], not {self.base_url!r}")
         if not self.token or not self.token.strip():
             raise TargetError("an access token is needed (--token or INTERCOM_TOKEN)")
+        if self.api_version not in API_VERSIONS:
+            raise TargetError(
+                f"Intercom has no API version {self.api_version!r}: use 1.4 or 2.0 to 2.16"
+            )
         if self.timeout <= 0:
             raise TargetError(f"timeout must be positive, not {self.timeout!r}")
         object.__setattr__(self, "base_url", url)
 
     def redact(self, text: str) -> str:
-        """``text`` with the token replaced, wherever it appears."""
-        return text.replace(self.token, "[token]") if self.token else text
+        """``text`` with the token replaced wherever it stands whole (not inside a longer word:
+        a token ``x`` leaves "Max retries exceeded" alone)."""
+        if not self.token:
+            return text
+        whole = rf"(?<![A-Za-z0-9]){re.escape(self.token)}(?![A-Za-z0-9])"
+        return re.sub(whole, "[token]", text)
 
 
 def base_url_for(region: str | None, base_url: str | None) -> str:

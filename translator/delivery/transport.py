@@ -1,12 +1,16 @@
-"""The one place that speaks HTTP: a ``requests.Session`` per target, pooled for the workers.
+"""The one place that speaks HTTP: one ``requests.Session`` per worker thread, so each worker
+keeps its own connection to the target alive from call to call.
 
 ``Transport.send(call)`` performs one request and returns Intercom's ``Reply`` whatever its status;
 a timeout or a lost connection raises ``TransportError`` instead. Retrying is the caller's job.
+``malformed(reply)`` says when a 2xx is not what Intercom sends (a proxy's HTML page, say): such
+an answer is a failed try, never a success.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import requests
@@ -28,23 +32,40 @@ class TransportError(Exception):
 
 
 class Transport:
-    """A pooled session that sends ``Call``s to one target."""
+    """Sends ``Call``s to one target, over one kept-alive session per calling thread."""
 
     def __init__(self, target: Target, pool_size: int = 10) -> None:
         self.target = target
-        self.session = requests.Session()
+        self.pool_size = pool_size
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session (made on first use)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._new_session()
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
         # No urllib3 retries: every retry goes through the retry policy and the rate gate.
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.update(
             {
-                "Authorization": f"Bearer {target.token}",
+                "Authorization": f"Bearer {self.target.token}",
                 "Accept": "application/json",
-                "Intercom-Version": target.api_version,
+                "Intercom-Version": self.target.api_version,
                 "User-Agent": USER_AGENT,
             }
         )
+        return session
 
     def send(self, call: Call) -> Reply:
         """Perform ``call`` once: the reply, or ``TransportError`` when none came."""
@@ -64,7 +85,22 @@ class Transport:
         return self.target.redact(f"{type(error).__name__}: {error}")
 
     def close(self) -> None:
-        self.session.close()
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+
+def malformed(reply: Reply) -> str | None:
+    """Why a 2xx is not an answer Intercom gives, or None: a 202 (``POST /events``) [facts 7]
+    and a 204 carry no body, every other success a JSON object."""
+    if not reply.ok:
+        return None
+    if reply.status in (202, 204):
+        return None if reply.body is None else f"a {reply.status} with a body"
+    if not isinstance(reply.body, dict):
+        return f"a {reply.status} whose body is not a JSON object"
+    return None
 
 
 def _body(response: requests.Response) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -111,7 +112,7 @@ def test_the_token_is_never_printed_even_when_everything_fails(
     source = tmp_path / "events.jsonl"
     source.write_text("\n".join(json.dumps(event) for event in events))
     result = _send(
-        [str(source), "--max-attempts", "2", "-v"],
+        [str(source), "--max-attempts", "2", "--no-create-attributes", "-v"],
         env={"INTERCOM_TOKEN": token, "INTERCOM_BASE_URL": emulator_server.url},
     )
     assert result.exit_code == 1
@@ -121,7 +122,8 @@ def test_the_token_is_never_printed_even_when_everything_fails(
         [str(source), "--state", str(tmp_path / "other.db"), "--max-attempts", "1", "-v"],
         env={"INTERCOM_TOKEN": token, "INTERCOM_BASE_URL": "http://127.0.0.1:9"},
     )
-    assert "retries_exhausted" in unreachable.stdout
+    assert unreachable.exit_code == 3
+    assert "unreachable" in unreachable.stdout
     for output in (result.output, unreachable.output):
         assert token not in output
     ours = [path for path in tmp_path.iterdir() if not path.name.startswith("served.db")]
@@ -245,6 +247,23 @@ def test_web_mode_goes_to_the_messenger_and_its_identity_check(
         assert letter["call"]["content_type"] == "application/x-www-form-urlencoded"
 
 
+def _wait_for_delivered(path: Path, count: int, process: subprocess.Popen) -> None:
+    """Until the state file says ``count`` events are delivered (the run is under way)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+                (done,) = db.execute(
+                    "SELECT count(*) FROM events WHERE status = 'delivered'"
+                ).fetchone()
+        except sqlite3.Error:  # not created yet
+            done = 0
+        if done >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"fewer than {count} events delivered before the deadline")
+
+
 def test_ctrl_c_stops_cleanly_with_status_130_and_the_next_run_finishes(
     emulator_server: Any, tmp_path: Path, token: str
 ) -> None:
@@ -260,7 +279,7 @@ def test_ctrl_c_stops_cleanly_with_status_130_and_the_next_run_finishes(
     process = subprocess.Popen(
         translator_command(*args), cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
     )
-    time.sleep(1.5)
+    _wait_for_delivered(tmp_path / "events.state.db", 10, process)
     process.send_signal(signal.SIGINT)
     stdout, _ = process.communicate(timeout=30)
     stopped = json.loads(stdout.strip().splitlines()[-1])

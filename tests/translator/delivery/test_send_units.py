@@ -23,12 +23,14 @@ from translator.delivery import (
     Target,
     TargetError,
 )
-from translator.delivery.ordering import KeyedQueue, ordering_key
+from translator.delivery.lines import MAX_DEPTH, read_line
+from translator.delivery.ordering import KeyedQueue
 from translator.delivery.rate_limit import LONGEST_WAIT, RateGate
 from translator.delivery.reasons import refusal_reason
 from translator.delivery.retry import FINAL, RATE_LIMITED, RETRY, is_user_not_found, verdict
 from translator.delivery.state import NewEvent
 from translator.delivery.target import REGION_HOSTS, base_url_for
+from translator.delivery.transport import malformed
 
 SEGMENT = settings_for("segment")
 
@@ -65,11 +67,43 @@ class FakeClock:
     ],
 )
 def test_ordering_key_names_the_user_as_the_translator_does(event: dict, key: str | None) -> None:
-    assert ordering_key(json.dumps(event), SEGMENT) == key
+    assert read_line(json.dumps(event), SEGMENT).user_key == key
 
 
-def test_ordering_key_of_a_line_that_is_not_json_is_none() -> None:
-    assert ordering_key("{not json", SEGMENT) is None
+@pytest.mark.parametrize(
+    ("data", "code", "raw"),
+    [
+        (b"{not json\n", "invalid_json", "{not json"),
+        (b'{"event": "caf\xe9"}\n', "invalid_utf8", '{"event": "caf\\xe9"}'),
+        (b"[" * 2000 + b"]" * 2000, "nested_too_deep", "[" * 1000),
+        (b'{"a": ' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1), "nested_too_deep", '{"a": '),
+    ],
+)  # fmt: skip
+def test_a_line_that_is_no_event_says_why_and_keeps_its_bytes_escaped(
+    data: bytes, code: str, raw: str
+) -> None:
+    line = read_line(data, SEGMENT, 7)
+    assert line.problem is not None and line.problem.code == code
+    assert "line 7" in line.problem.message
+    assert line.raw is not None and line.raw.startswith(raw)
+    assert line.user_key is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        (Reply(202, None), None),
+        (Reply(200, {"type": "contact"}), None),
+        (Reply(404, "<html>no</html>"), None),  # not a success: the retry rules judge it
+        (Reply(200, "<html>proxy</html>"), "a 200 whose body is not a JSON object"),
+        (Reply(200, None), "a 200 whose body is not a JSON object"),
+        (Reply(202, {"type": "event"}), "a 202 with a body"),
+    ],
+)
+def test_a_success_that_is_not_intercoms_answer_is_malformed(
+    reply: Reply, problem: str | None
+) -> None:
+    assert malformed(reply) == problem
 
 
 def test_keyed_queue_never_hands_out_two_items_of_one_key_at_once() -> None:
@@ -266,6 +300,21 @@ def test_target_keeps_its_token_out_of_repr_and_redacts_it() -> None:
     assert target.redact("boom s3cret-token boom") == "boom [token] boom"
 
 
+def test_a_short_token_is_redacted_only_where_it_stands_whole() -> None:
+    target = Target("http://127.0.0.1:9/", "x")
+    text = "Max retries exceeded with url: /events?token=x (Bearer x)"
+    assert (
+        target.redact(text)
+        == "Max retries exceeded with url: /events?token=[token] (Bearer [token])"
+    )
+
+
+@pytest.mark.parametrize("version", ["2.99", "3.0", "1.3", "2.11 "])
+def test_a_version_intercom_does_not_have_is_refused_up_front(version: str) -> None:
+    with pytest.raises(TargetError, match="no API version"):
+        Target("http://127.0.0.1:9/", "token", api_version=version)
+
+
 @pytest.mark.parametrize(
     ("url", "token"),
     [("ftp://x", "t"), ("127.0.0.1:8000", "t"), ("http://x", ""), ("http://x", " ")],
@@ -317,7 +366,7 @@ def _delivery(tmp_path: Path) -> Delivery:
 
 
 def _ingest(delivery: Delivery, text: str) -> Ingestor:
-    ingestor = Ingestor(io.StringIO(text), delivery, clock=lambda: 1234.0)
+    ingestor = Ingestor(io.BytesIO(text.encode()), delivery, clock=lambda: 1234.0)
     ingestor.verify_prefix()
     ingestor.run()
     return ingestor
