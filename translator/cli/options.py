@@ -193,6 +193,7 @@ _PROFILE_OPTIONS: list[Callable] = [
         mapping.DETACH_UNKNOWN_COMPANY_RULES,
         "Removing a company that is not there [profile].",
     ),
+    _flag("send_last_seen_ip", "1.4: context.ip → last_seen_ip [profile]."),
     _flag("lookup_option", "Honour integrations.Intercom.lookup [profile]."),
     _choice(
         "legacy_event_time_field",

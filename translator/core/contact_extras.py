@@ -15,7 +15,7 @@ from translator.core.calls import Adjustment
 from translator.core.events import Event
 from translator.core.settings import Settings
 
-_NETWORK_CONTEXT = ("ip", "userAgent")
+_NETWORK_CONTEXT = (("ip", "last_seen_ip"), ("userAgent", "last_seen_user_agent"))
 
 
 def owner_id(traits: dict[str, Any], settings: Settings, adjustments: list) -> dict[str, Any]:
@@ -45,18 +45,24 @@ def _number(value: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def unsent_context(event: Event, settings: Settings) -> list[Adjustment]:
-    """2.x: the network context an identify carries that no contact field takes."""
-    if settings.is_legacy or settings.web_mode:
-        return []
-    return [
-        Adjustment(
-            "dropped",
-            "contact",
-            f"context.{key}",
-            "no_such_field",
-            "the 2.x contact has no field for it",
-        )
-        for key in _NETWORK_CONTEXT
-        if isinstance(event.context.get(key), str) and event.context[key].strip()
-    ]
+def network_context(event: Event, settings: Settings, adjustments: list) -> dict[str, Any]:
+    """1.4: ``last_seen_ip`` / ``last_seen_user_agent`` from the context (seeds 001/004 Server;
+    RudderStack's 1.4 identify sends only the user agent, RS-I7). 2.x has no such contact fields,
+    so the context values are reported as dropped."""
+    fields: dict[str, Any] = {}
+    for key, name in _NETWORK_CONTEXT:
+        value = event.context.get(key)
+        if not isinstance(value, str) or not value.strip() or settings.web_mode:
+            continue
+        if not settings.is_legacy:
+            detail = "the 2.x contact has no field for it"
+            adjustments.append(
+                Adjustment("dropped", "contact", f"context.{key}", "no_such_field", detail)
+            )
+        elif key == "ip" and not settings.send_last_seen_ip:
+            adjustments.append(
+                Adjustment("dropped", "contact", "context.ip", "not_sent_by_profile")
+            )
+        else:
+            fields[name] = value.strip()
+    return fields

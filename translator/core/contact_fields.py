@@ -17,7 +17,7 @@ from typing import Any
 
 from translator.core.calls import Adjustment
 from translator.core.company_fields import CompanyFields, company_from_identify
-from translator.core.contact_extras import owner_id, unsent_context
+from translator.core.contact_extras import network_context, owner_id
 from translator.core.data_attributes import NewAttribute, apply_unknown_attribute_policy
 from translator.core.events import Event
 from translator.core.last_seen import LAST_SEEN_TRAITS, last_seen_fields
@@ -87,7 +87,7 @@ def contact_fields(event: Event, settings: Settings, now: int | None) -> Contact
     standard.update(last_seen_fields(event, traits, settings, now))
     standard.update(_options(event, traits, settings))
     standard.update(owner_id(traits, settings, adjustments))
-    adjustments.extend(unsent_context(event, settings))
+    standard.update(network_context(event, settings, adjustments))
     custom, new_attributes, custom_adjustments = _custom(event, traits, who, settings)
     companies, company_adjustments = _companies(traits, settings)
     return ContactFields(
@@ -139,13 +139,6 @@ def _options(event: Event, traits: dict[str, Any], settings: Settings) -> dict[s
     language = intercom_option(event, "language_override", "languageOverride")
     if isinstance(language, str) and language.strip():
         fields["language_override"] = language.strip()
-    if settings.is_legacy:
-        # Seeds 001/004 server: context.ip → last_seen_ip, context.userAgent →
-        # last_seen_user_agent; the 1.4 Users API accepts both (facts §6).
-        for source, name in (("ip", "last_seen_ip"), ("userAgent", "last_seen_user_agent")):
-            value = event.context.get(source)
-            if isinstance(value, str) and value.strip():
-                fields[name] = value.strip()
     return fields
 
 

@@ -89,6 +89,7 @@ class Settings:
     lookup_option: bool = False
     legacy_event_time_field: str = "created_at"
     company_reserved_traits: tuple[str, ...] = ()
+    send_last_seen_ip: bool = True
 
     def __post_init__(self) -> None:
         for problem in _problems(self):
@@ -121,6 +122,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "detach_unknown_company": "note",
         "lookup_option": False,
         "company_reserved_traits": (),
+        "send_last_seen_ip": True,
     },
     "rudderstack": {
         "nested_policy": "flatten",
@@ -142,6 +144,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "detach_unknown_company": "refuse",
         "lookup_option": True,
         "company_reserved_traits": ("email", "tags", "segments", "userCount", "sessionCount"),
+        "send_last_seen_ip": False,
     },
 }
 
