@@ -82,8 +82,8 @@ class EmulatorProcess:
             try:
                 if requests.get(f"{self.url}/_emulator/health", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # workers still starting (a busy machine answers late): ask again
             time.sleep(0.05)
         raise RuntimeError(f"emulator at {self.url} never answered its health check")
 
