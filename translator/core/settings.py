@@ -1,8 +1,9 @@
 """Mapping settings and the named profiles that set every vendor-specific choice at once.
 
 ``settings_for("segment")`` follows the Segment documents (seeds 000, 001, 002, 004);
-``settings_for("rudderstack")`` follows the RudderStack document (seed 003) and
-``shared/reference/destination-mappings.md``. Any single setting can be overridden:
+``settings_for("rudderstack")`` follows the RudderStack document (seed 003) and what
+RudderStack's destination sends; with ``api_version="1.4"`` a profile also takes its vendor's
+1.4 behaviour (``LEGACY_PROFILES``). Any single setting can be overridden:
 ``settings_for("rudderstack", nested_policy="drop")``.
 """
 

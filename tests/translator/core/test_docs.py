@@ -59,3 +59,12 @@ def test_the_legacy_profile_table_matches_the_legacy_profiles() -> None:
 
 def test_the_doc_points_at_no_file_outside_the_repository() -> None:
     assert "../" not in DOC.read_text(encoding="utf-8")
+
+
+def test_the_golden_cases_the_claims_table_cites_exist() -> None:
+    table = DOC.read_text(encoding="utf-8").split("## Seed claims\n", 1)[1].split("\n## ", 1)[0]
+    cited = re.findall(r"`(\d{3}-[\w*-]+)`", table)
+    golden = DOC.parents[1] / "tests" / "translator" / "core" / "golden"
+    assert cited
+    for name in cited:
+        assert list(golden.glob(f"{name}.json")), name
