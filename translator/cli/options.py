@@ -193,6 +193,10 @@ _PROFILE_OPTIONS: list[Callable] = [
         mapping.DETACH_UNKNOWN_COMPANY_RULES,
         "Removing a company that is not there [profile].",
     ),
+    _flag(
+        "string_company_traits",
+        "A string company takes the user's plan and monthlySpend [profile, version].",
+    ),
     _flag("send_last_seen_ip", "1.4: context.ip → last_seen_ip [profile]."),
     _flag("lookup_option", "Honour integrations.Intercom.lookup [profile]."),
     _choice(

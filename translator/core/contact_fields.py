@@ -210,6 +210,16 @@ def _companies(
     companies, adjustments = [], []
     rest_2x = not (settings.is_legacy or settings.web_mode)
     for value in given:
+        if (
+            isinstance(value, str)
+            and settings.string_company_traits
+            and settings.string_company == "hash"
+        ):
+            # Segment classic gave a string company the user's plan and monthlySpend (SC-I11).
+            value = {
+                "name": value,
+                **{k: traits[k] for k in ("plan", "monthlySpend") if k in traits},
+            }
         company, dropped = company_from_identify(value, settings)
         adjustments += dropped
         if company is None:

@@ -91,6 +91,7 @@ class Settings:
     legacy_event_time_field: str = "created_at"
     company_reserved_traits: tuple[str, ...] = ()
     send_last_seen_ip: bool = True
+    string_company_traits: bool = False
 
     def __post_init__(self) -> None:
         for problem in _problems(self):
@@ -157,6 +158,7 @@ LEGACY_PROFILES: dict[str, dict[str, Any]] = {
         "keep_name_parts": True,
         "date_attributes": "unix_at",
         "currency_case": "upper",
+        "string_company_traits": True,
     },
     "rudderstack": {"company_nested_policy": "stringify"},
 }
