@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import click
 
 from translator.core import limits
+from translator.core import settings as mapping
 from translator.core.settings import (
     LONG_STRING_POLICIES,
     NESTED_POLICIES,
@@ -110,6 +112,115 @@ _OPTIONS: list[Callable] = [
 ]
 
 
+def _flag(name: str, help_text: str) -> Callable:
+    dashed = name.replace("_", "-")
+    return click.option(f"--{dashed}/--no-{dashed}", name, default=None, help=help_text)
+
+
+def _choice(name: str, choices: tuple[str, ...], help_text: str) -> Callable:
+    return click.option(
+        f"--{name.replace('_', '-')}", name, type=click.Choice(choices), help=help_text
+    )
+
+
+def _listed(flag: str, name: str, help_text: str) -> Callable:
+    return click.option(
+        flag, name, multiple=True, help=f"{help_text} (repeatable or comma-separated)."
+    )
+
+
+# The profile's choices (docs/translator.md, Profiles): each can be overridden one by one.
+_PROFILE_OPTIONS: list[Callable] = [
+    _flag("send_anonymous_id", "Use anonymousId as the user id when there is no userId [off]."),
+    _choice("search_match", mapping.SEARCH_MATCHES, "Which search hit is the contact [profile]."),
+    _choice(
+        "traits_precedence", mapping.TRAITS_PRECEDENCES, "traits or context.traits wins [profile]."
+    ),
+    _listed(
+        "--user-id-trait", "user_id_trait_keys", "Traits naming the user without a userId [profile]"
+    ),
+    _flag("revenue_to_price", "revenue/total + currency → metadata.price in cents [profile]."),
+    _choice(
+        "string_company", mapping.STRING_COMPANY_RULES, "A company given as a string [profile]."
+    ),
+    _flag("attach_company_on_identify", "2.x: attach traits.company on identify [profile]."),
+    _flag("group_tags", "Tag the company with context.traits.tags on group [profile]."),
+    _choice("last_seen_rule", mapping.LAST_SEEN_RULES, "How last seen is set [profile]."),
+    _flag(
+        "unsubscribed_from_traits",
+        "Also read unsubscribedFromEmails from traits/context [profile].",
+    ),
+    _flag("stringify_metadata_booleans", "Send metadata booleans as strings [profile]."),
+    _flag("update_last_request_at", "1.4 last_seen_trait: update_last_request_at's value [on]."),
+    _flag(
+        "user_id_attribute", "Also send the user id as custom attribute `id` [profile, version]."
+    ),
+    _flag("keep_name_parts", "Keep firstName/lastName as custom attributes [profile, version]."),
+    _choice(
+        "date_attributes",
+        mapping.DATE_ATTRIBUTE_RULES,
+        "ISO date values: keep, or Unix seconds under *_at [profile, version].",
+    ),
+    _listed(
+        "--trait-handling",
+        "trait_handling",
+        "NAME=drop|flatten|stringify for one trait or property",
+    ),
+    _choice(
+        "currency_case",
+        mapping.CURRENCY_CASES,
+        "Case of metadata.price currency [profile, version].",
+    ),
+    _flag("companies_trait", "Read traits.companies (a list) as companies [profile]."),
+    _choice(
+        "company_id_from_name",
+        mapping.COMPANY_ID_FROM_NAME_RULES,
+        "company_id of a company known by name [profile].",
+    ),
+    _choice(
+        "company_nested_policy",
+        NESTED_POLICIES,
+        "Nested values in an identify's company [nested policy].",
+    ),
+    _flag("owner_id_from_traits", "2.x: ownerId trait → owner_id [profile]."),
+    _choice(
+        "legacy_group_company",
+        mapping.LEGACY_GROUP_COMPANY_RULES,
+        "1.4 group: companies[] entry [profile].",
+    ),
+    _choice(
+        "detach_unknown_company",
+        mapping.DETACH_UNKNOWN_COMPANY_RULES,
+        "Removing a company that is not there [profile].",
+    ),
+    _flag(
+        "string_company_traits",
+        "A string company takes the user's plan and monthlySpend [profile, version].",
+    ),
+    _flag("send_last_seen_ip", "1.4: context.ip → last_seen_ip [profile]."),
+    _flag("lookup_option", "Honour integrations.Intercom.lookup [profile]."),
+    _choice(
+        "legacy_event_time_field",
+        mapping.LEGACY_EVENT_TIME_FIELDS,
+        "1.4 event time field [created_at].",
+    ),
+    _listed(
+        "--company-reserved-trait",
+        "company_reserved_traits",
+        "Group traits that are not company attributes [profile]",
+    ),
+]
+_OPTIONS += _PROFILE_OPTIONS
+_LIST_OPTIONS = (
+    "event_allowlist",
+    "event_denylist",
+    "known_attributes",
+    "user_id_trait_keys",
+    "trait_handling",
+    "company_reserved_traits",
+)
+
+
 def mapping_options(command: Callable) -> Callable:
     """Add the mapping options to ``command`` and pass it ``settings=Settings(...)`` instead."""
 
@@ -123,34 +234,18 @@ def mapping_options(command: Callable) -> Callable:
     return with_settings
 
 
-_OPTION_NAMES = (
-    "profile",
-    "api_version",
-    "nested_policy",
-    "flatten_separator",
-    "metadata_flatten_separator",
-    "long_string_policy",
-    "string_limit",
-    "metadata_key_limit",
-    "event_allowlist",
-    "event_denylist",
-    "unknown_attribute_policy",
-    "known_attributes",
-    "collect_context",
-    "web_mode",
-    "app_id",
-    "identity_secret",
-)
+# Every setting is an option (a test checks it against the Settings fields).
+_OPTION_NAMES = tuple(field.name for field in fields(Settings))
 
 
 def settings_from_options(options: dict[str, Any]) -> Settings:
     """Settings from option values (popped from ``options``); a bad one is a one-line error."""
     values = {name: options.pop(name, None) for name in _OPTION_NAMES}
     profile = values.pop("profile") or "segment"
-    for name in ("event_allowlist", "event_denylist", "known_attributes"):
+    for name in _LIST_OPTIONS:
         values[name] = _split(values[name] or ())
     values["event_allowlist"] = values["event_allowlist"] or None
-    overrides = {name: value for name, value in values.items() if value is not None}
+    overrides = {name: value for name, value in values.items() if value not in (None, ())}
     try:
         return settings_for(profile, **overrides)
     except SettingsError as error:

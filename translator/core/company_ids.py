@@ -5,9 +5,12 @@ Segment's classic integration used the ``string-hash`` function (destination-map
 djb2 hash in its xor form, ``hash = (hash * 33) ^ code`` from 5381, over the UTF-16 code units of
 the name from last to first, as an unsigned 32-bit integer. The same function here gives the same
 id on every run and machine, and the ids of companies that Segment's integration created.
+RudderStack's 1.4 destination used the lower-case hex MD5 of the UTF-8 name instead (RS-I8).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 _SEED = 5381
 _INT32 = 2**32
@@ -25,8 +28,10 @@ def string_hash(name: str) -> int:
     return value % _INT32
 
 
-def company_id_for_name(name: str) -> str:
-    """The decimal company_id of a company known only by its name."""
+def company_id_for_name(name: str, rule: str = "string_hash") -> str:
+    """The company_id of a company known only by its name: ``string_hash`` (decimal) or ``md5``."""
+    if rule == "md5":
+        return hashlib.md5(name.encode("utf-8", "surrogatepass")).hexdigest()
     return str(string_hash(name))
 
 

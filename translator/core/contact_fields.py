@@ -17,6 +17,7 @@ from typing import Any
 
 from translator.core.calls import Adjustment
 from translator.core.company_fields import CompanyFields, company_from_identify
+from translator.core.contact_extras import network_context, owner_id
 from translator.core.data_attributes import NewAttribute, apply_unknown_attribute_policy
 from translator.core.events import Event
 from translator.core.last_seen import LAST_SEEN_TRAITS, last_seen_fields
@@ -85,6 +86,8 @@ def contact_fields(event: Event, settings: Settings, now: int | None) -> Contact
     _put_signed_up_at(standard, traits, adjustments)
     standard.update(last_seen_fields(event, traits, settings, now))
     standard.update(_options(event, traits, settings))
+    standard.update(owner_id(traits, settings, adjustments))
+    standard.update(network_context(event, settings, adjustments))
     custom, new_attributes, custom_adjustments = _custom(event, traits, who, settings)
     companies, company_adjustments = _companies(traits, settings)
     return ContactFields(
@@ -136,13 +139,6 @@ def _options(event: Event, traits: dict[str, Any], settings: Settings) -> dict[s
     language = intercom_option(event, "language_override", "languageOverride")
     if isinstance(language, str) and language.strip():
         fields["language_override"] = language.strip()
-    if settings.is_legacy:
-        # Seeds 001/004 server: context.ip → last_seen_ip, context.userAgent →
-        # last_seen_user_agent; the 1.4 Users API accepts both (facts §6).
-        for source, name in (("ip", "last_seen_ip"), ("userAgent", "last_seen_user_agent")):
-            value = event.context.get(source)
-            if isinstance(value, str) and value.strip():
-                fields[name] = value.strip()
     return fields
 
 
@@ -152,7 +148,11 @@ def _unsubscribed(event: Event, traits: dict[str, Any], settings: Settings) -> b
         intercom_option(event, "unsubscribedFromEmails", "unsubscribed"),
     ]
     if settings.unsubscribed_from_traits:
-        candidates.append(traits.get("unsubscribedFromEmails"))
+        # RudderStack (seed 003): "unsubscribedFromEmails: true must be passed inside context".
+        candidates += [
+            event.context.get("unsubscribedFromEmails"),
+            traits.get("unsubscribedFromEmails"),
+        ]
     # Only booleans: `false` is kept, unlike RudderStack (destination-mappings.md §5.10).
     return next((value for value in candidates if isinstance(value, bool)), None)
 
@@ -161,9 +161,20 @@ def _custom(
     event: Event, traits: dict[str, Any], who: Identity, settings: Settings
 ) -> tuple[dict[str, Any], list[NewAttribute], list[Adjustment]]:
     consumed = _STANDARD_TRAITS | {who.user_id_trait, LAST_SEEN_TRAITS[settings.last_seen_rule]}
+    consumed |= {"external_id", who.lookup_field} & {*settings.user_id_trait_keys, who.lookup_field}
     if settings.unsubscribed_from_traits:
         consumed.add("unsubscribedFromEmails")
+    if settings.keep_name_parts:
+        # Segment classic kept firstName and lastName beside name (SC-I8).
+        consumed -= {"firstName", "lastName"}
+    if settings.companies_trait:
+        consumed.add("companies")
+    if settings.owner_id_from_traits and not settings.is_legacy:
+        consumed.add("ownerId")
     remaining = {key: value for key, value in traits.items() if key not in consumed}
+    if settings.user_id_attribute and who.user_id:
+        # Segment classic also sent the user id as custom attribute `id` (SC-I2).
+        remaining["id"] = who.user_id
     if settings.collect_context:
         for key, value in context_attributes(event).items():
             remaining.setdefault(key, value)
@@ -189,14 +200,35 @@ def context_attributes(event: Event) -> dict[str, Any]:
 def _companies(
     traits: dict[str, Any], settings: Settings
 ) -> tuple[list[CompanyFields], list[Adjustment]]:
-    if traits.get("company") is None:
-        return [], []
-    company, adjustments = company_from_identify(traits["company"], settings)
-    if company is None:
-        return [], adjustments
+    given = [traits["company"]] if traits.get("company") is not None else []
+    listed = traits.get("companies") if settings.companies_trait else None
+    if isinstance(listed, list):
+        # Segment classic read `traits.companies` as a list of companies (SC-I11).
+        given += [entry for entry in listed if entry is not None]
+    elif listed is not None:
+        given.append(listed)
+    companies, adjustments = [], []
     rest_2x = not (settings.is_legacy or settings.web_mode)
-    if rest_2x and not company.remove and not settings.attach_company_on_identify:
-        # RudderStack's 2.x identify ignores companies unless they are to be removed.
-        reason = "company_ignored_on_identify"
-        return [], [Adjustment("dropped", "contact.company", "company", reason)]
-    return [company], adjustments + company.adjustments
+    for value in given:
+        if (
+            isinstance(value, str)
+            and settings.string_company_traits
+            and settings.string_company == "hash"
+        ):
+            # Segment classic gave a string company the user's plan and monthlySpend (SC-I11).
+            value = {
+                "name": value,
+                **{k: traits[k] for k in ("plan", "monthlySpend") if k in traits},
+            }
+        company, dropped = company_from_identify(value, settings)
+        adjustments += dropped
+        if company is None:
+            continue
+        if rest_2x and not company.remove and not settings.attach_company_on_identify:
+            # RudderStack's 2.x identify ignores companies unless they are to be removed.
+            reason = "company_ignored_on_identify"
+            adjustments.append(Adjustment("dropped", "contact.company", "company", reason))
+            continue
+        companies.append(company)
+        adjustments += company.adjustments
+    return companies, adjustments

@@ -45,8 +45,8 @@ def event_fields(event: Event, settings: Settings, now: int | None) -> EventFiel
     if not who.known:
         return Reason(
             "missing_user_identity",
-            "a track needs userId or an email in context.traits: Intercom records events only "
-            "for known users",
+            "a track needs userId or an email (context.traits or properties): Intercom records "
+            "events only for known users",
             "userId",
         )
     created_at = event.timestamp if event.timestamp is not None else now
@@ -59,7 +59,9 @@ def event_fields(event: Event, settings: Settings, now: int | None) -> EventFiel
         )
     adjustments: list[Adjustment] = []
     name = _event_name(event.event or "", adjustments)
-    body: dict[str, Any] = {"event_name": name, "created_at": created_at}
+    legacy = settings.is_legacy and not settings.web_mode
+    time_field = settings.legacy_event_time_field if legacy else "created_at"
+    body: dict[str, Any] = {"event_name": name, time_field: created_at}
     if who.user_id:
         body["user_id"] = who.user_id
     if who.email:
@@ -85,20 +87,23 @@ def _metadata(
 ) -> dict[str, Any]:
     values = dict(properties)
     if settings.revenue_to_price:
-        values = _revenue_as_price(values, adjustments)
+        values = _revenue_as_price(values, settings.currency_case, adjustments)
     shaped, shaping_adjustments = shape_metadata(values, settings)
     adjustments.extend(shaping_adjustments)
     return _within_key_limit(shaped, settings.metadata_key_limit, adjustments)
 
 
-def _revenue_as_price(values: dict[str, Any], adjustments: list[Adjustment]) -> dict[str, Any]:
+def _revenue_as_price(
+    values: dict[str, Any], case: str, adjustments: list[Adjustment]
+) -> dict[str, Any]:
     source = "revenue" if values.get("revenue") is not None else "total"
     cents = _cents(values.get(source))
     if cents is None:
         return values
     currency = values.get("currency")
-    code = currency.strip().lower() if isinstance(currency, str) and currency.strip() else None
-    price = {"amount": cents, "currency": code or limits.DEFAULT_CURRENCY}
+    code = currency.strip() if isinstance(currency, str) and currency.strip() else None
+    code = code or limits.DEFAULT_CURRENCY
+    price = {"amount": cents, "currency": code.upper() if case == "upper" else code.lower()}
     if _PRICE in values:
         adjustments.append(Adjustment("dropped", "event.metadata", _PRICE, "replaced_by_revenue"))
     rest = {k: v for k, v in values.items() if k not in (source, "currency", _PRICE)}

@@ -1,14 +1,15 @@
 """When Intercom should record that the user was last seen, by the profile's rule.
 
-``context_active`` (Segment, seeds 001/004 "Server" and "Last Seen"): ``context.active: false``
-leaves last seen alone; a ``lastRequestAt`` trait sets it to that time; ``context.active: true``
-sets it to now. In 1.4 "now" is Intercom's own clock (``update_last_request_at: true``) and
-``new_session: true`` lets Intercom apply its session rules (facts §6); in 2.x there is no such
-flag, so ``last_seen_at`` is the event's time (the caller's ``received_at`` when it has none).
+``context_active`` (Segment; seeds 001/004 "Last Seen": identify, and group with a userId,
+update Last Seen by default; ``context.active: false`` prevents it): last seen is the
+``lastRequestAt`` trait when given, else the event's time (the caller's ``received_at`` when it
+has none). 1.4 sends it as ``last_request_at`` (the classic integration, SC-I6), 2.x as
+``last_seen_at`` (Segment Actions, SA-I1).
 
-``last_seen_trait`` (RudderStack, destination-mappings.md §4): 2.x ``last_seen_at`` comes only
-from a ``lastSeenAt`` trait; 1.4 always sends ``update_last_request_at: true`` (its default),
-or ``last_request_at`` from ``lastSeenAt`` when given.
+``last_seen_trait`` (RudderStack, RS-I2/RS-I7): 2.x ``last_seen_at`` comes only from a
+``lastSeenAt`` trait; 1.4 sends ``update_last_request_at`` as the ``update_last_request_at``
+setting says (RudderStack's "update last request at" option, default true), or
+``last_request_at`` from ``lastSeenAt`` when given.
 """
 
 from __future__ import annotations
@@ -32,14 +33,11 @@ def last_seen_fields(
     if settings.last_seen_rule == "last_seen_trait":
         if explicit is not None:
             return {field: explicit}
-        return {"update_last_request_at": True} if settings.is_legacy else {}
-    active = event.context.get("active")
-    if active is False:
+        if settings.is_legacy:
+            return {"update_last_request_at": settings.update_last_request_at}
+        return {}
+    if event.context.get("active") is False:
         return {}
     if explicit is not None:
         return {field: explicit}
-    if active is not True:
-        return {}
-    if settings.is_legacy:
-        return {"update_last_request_at": True, "new_session": True}
     return {field: now} if now is not None else {}

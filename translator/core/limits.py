@@ -1,7 +1,7 @@
 """Intercom's limits and conventions that the translator respects, each with its source.
 
-Sources are the keys used in ``shared/reference/intercom-api-facts.md`` (its section number in
-brackets) and the seed documents in ``shared/seeds/``.
+Sources: the facts about Intercom's API the project keeps beside the code ("facts", its section
+number in brackets) and the five destination documents (the "seeds", docs/translator.md).
 """
 
 # Segment docs (seeds 000-004): "Trait values must be no longer than 255 characters";

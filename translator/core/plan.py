@@ -20,7 +20,9 @@ from translator.core.company_fields import company_from_group
 from translator.core.contact_fields import contact_fields
 from translator.core.event_fields import event_fields, sanitized_event_name
 from translator.core.events import Event, parse_event
+from translator.core.gating import disabled_by_integrations
 from translator.core.last_seen import last_seen_fields
+from translator.core.legacy_group import legacy_group_entry, legacy_group_user
 from translator.core.settings import Settings
 from translator.core.traits import identity, user_traits
 
@@ -53,6 +55,9 @@ def plan_event(
     event = raw if isinstance(raw, Event) else parse_event(raw)
     if isinstance(event, Reason):
         return Outcome(REJECTED, event)
+    disabled = disabled_by_integrations(event)
+    if disabled is not None:
+        return Outcome(SKIPPED, disabled)
     now = event.timestamp if event.timestamp is not None else received_at
     if event.type == "identify":
         return (yield from _identify(event, settings, now))
@@ -99,29 +104,26 @@ def _track(event: Event, settings: Settings, now: int | None) -> Plan:
 def _group(event: Event, settings: Settings, now: int | None) -> Plan:
     traits = user_traits(event, settings)
     who = identity(event, traits, settings)
-    if not who.known:
-        # Seeds 000-002, 004: a group "must include either the userId or email of an existing user".
-        return Outcome(REJECTED, _NO_USER)
     company = company_from_group(event.group_id or "", event.traits, settings)
     if settings.web_mode:
+        if not who.known:
+            # The Messenger puts the signed-in user in the company; without one there is nobody.
+            return Outcome(REJECTED, _NO_USER, tuple(company.adjustments))
         update = web.intercom_settings(event, who, settings, company=company)
         return (
             yield from web.ping_plan(update, "put the user in the company", company.adjustments)
         )
+    # Seeds 000-002, 004 ask for "the userId or email of an existing user"; both destinations
+    # still upsert the company without one (SC-G5, SA-G3, RS-G4), so only the attach waits.
+    last_seen = last_seen_fields(event, traits, settings, now) if who.user_id else {}
     if settings.is_legacy:
-        user = {**_legacy_user(who), **last_seen_fields(event, traits, settings, now)}
-        return (yield from plans_v1.group_plan(company, user))
+        user = None
+        if who.known:
+            user = legacy_group_user(event, who, settings, last_seen, company.adjustments)
+        entry = legacy_group_entry(company, settings)
+        return (yield from plans_v1.group_plan(company, user, entry))
     tags = company_tags(event) if settings.group_tags else []
-    return (yield from plans_v2.group_plan(company, who, tags, settings))
-
-
-def _legacy_user(who) -> dict[str, Any]:
-    user: dict[str, Any] = {}
-    if who.user_id:
-        user["user_id"] = who.user_id
-    if who.email:
-        user["email"] = who.email
-    return user
+    return (yield from plans_v2.group_plan(company, who, tags, settings, last_seen))
 
 
 def company_tags(event: Event) -> list[str]:

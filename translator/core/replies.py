@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from translator.core.calls import FAILED, Adjustment, Call, Outcome, Reason, Reply
+from translator.core.calls import FAILED, PLANNED, Adjustment, Call, Outcome, Plan, Reason, Reply
 
 # Intercom's 409 on POST /contacts: "A contact matching those details already exists with
 # id=<id>", or "An archived contact matching …" (facts §2, §5.4; Intercom-OpenAPI PR #543).
@@ -63,6 +63,14 @@ def _messages(reply: Reply) -> str:
             if isinstance(error, dict)
         )
     return str(body.get("message") or body.get("error_message") or "")
+
+
+def one_call(call: Call, adjustments: list[Adjustment], notes=()) -> Plan:
+    """The plan of a single call: ``planned`` when Intercom accepts it, else ``failed``."""
+    reply = yield call
+    if not reply.ok:
+        return failed(call, reply, adjustments, notes)
+    return Outcome(PLANNED, None, tuple(adjustments), tuple(notes))
 
 
 # Intercom's error list as one line of text, for the delivery (one flattening, here).

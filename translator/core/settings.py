@@ -1,8 +1,9 @@
 """Mapping settings and the named profiles that set every vendor-specific choice at once.
 
 ``settings_for("segment")`` follows the Segment documents (seeds 000, 001, 002, 004);
-``settings_for("rudderstack")`` follows the RudderStack document (seed 003) and
-``shared/reference/destination-mappings.md``. Any single setting can be overridden:
+``settings_for("rudderstack")`` follows the RudderStack document (seed 003) and what
+RudderStack's destination sends; with ``api_version="1.4"`` a profile also takes its vendor's
+1.4 behaviour (``LEGACY_PROFILES``). Any single setting can be overridden:
 ``settings_for("rudderstack", nested_policy="drop")``.
 """
 
@@ -27,6 +28,12 @@ SEARCH_MATCHES = ("unique", "first")
 STRING_COMPANY_RULES = ("hash", "drop")
 TRAITS_PRECEDENCES = ("traits", "context")
 LAST_SEEN_RULES = ("context_active", "last_seen_trait")
+DATE_ATTRIBUTE_RULES = ("keep", "unix_at")
+CURRENCY_CASES = ("lower", "upper")
+COMPANY_ID_FROM_NAME_RULES = ("string_hash", "md5")
+LEGACY_GROUP_COMPANY_RULES = ("full", "id_and_name")
+DETACH_UNKNOWN_COMPANY_RULES = ("note", "refuse")
+LEGACY_EVENT_TIME_FIELDS = ("created_at", "created")
 
 _API_VERSION = re.compile(r"^(1\.4|2\.\d{1,2})$")
 
@@ -66,6 +73,25 @@ class Settings:
     last_seen_rule: str = "context_active"
     unsubscribed_from_traits: bool = False
     stringify_metadata_booleans: bool = True
+    # --- Destination fidelity: set by the profile and, where the vendor's 1.4 destination
+    # differed from its 2.x one, by the API version (LEGACY_PROFILES).
+    update_last_request_at: bool = True
+    user_id_attribute: bool = False
+    keep_name_parts: bool = False
+    date_attributes: str = "keep"
+    trait_handling: tuple[str, ...] = ()
+    currency_case: str = "lower"
+    companies_trait: bool = True
+    company_id_from_name: str = "string_hash"
+    company_nested_policy: str | None = None
+    owner_id_from_traits: bool = False
+    legacy_group_company: str = "full"
+    detach_unknown_company: str = "note"
+    lookup_option: bool = False
+    legacy_event_time_field: str = "created_at"
+    company_reserved_traits: tuple[str, ...] = ()
+    send_last_seen_ip: bool = True
+    string_company_traits: bool = False
 
     def __post_init__(self) -> None:
         for problem in _problems(self):
@@ -91,13 +117,21 @@ PROFILES: dict[str, dict[str, Any]] = {
         "last_seen_rule": "context_active",
         "unsubscribed_from_traits": False,
         "stringify_metadata_booleans": True,
+        "companies_trait": True,
+        "company_id_from_name": "string_hash",
+        "owner_id_from_traits": False,
+        "legacy_group_company": "full",
+        "detach_unknown_company": "note",
+        "lookup_option": False,
+        "company_reserved_traits": (),
+        "send_last_seen_ip": True,
     },
     "rudderstack": {
         "nested_policy": "flatten",
         "metadata_flatten_separator": ".",
         "search_match": "first",
         "traits_precedence": "context",
-        "user_id_trait_keys": ("userId", "id"),
+        "user_id_trait_keys": ("userId", "id", "external_id"),
         "revenue_to_price": False,
         "string_company": "drop",
         "attach_company_on_identify": False,
@@ -105,10 +139,37 @@ PROFILES: dict[str, dict[str, Any]] = {
         "last_seen_rule": "last_seen_trait",
         "unsubscribed_from_traits": True,
         "stringify_metadata_booleans": False,
+        "companies_trait": False,
+        "company_id_from_name": "md5",
+        "owner_id_from_traits": True,
+        "legacy_group_company": "id_and_name",
+        "detach_unknown_company": "refuse",
+        "lookup_option": True,
+        "company_reserved_traits": ("email", "tags", "segments", "userCount", "sessionCount"),
+        "send_last_seen_ip": False,
     },
 }
 
-_TUPLE_FIELDS = ("event_denylist", "known_attributes", "user_id_trait_keys")
+# What a profile sets differently on the 1.4 Users API: Segment's classic integration
+# (seeds 001/004 describe it) and RudderStack's 1.4 destination (seed 003).
+LEGACY_PROFILES: dict[str, dict[str, Any]] = {
+    "segment": {
+        "user_id_attribute": True,
+        "keep_name_parts": True,
+        "date_attributes": "unix_at",
+        "currency_case": "upper",
+        "string_company_traits": True,
+    },
+    "rudderstack": {"company_nested_policy": "stringify"},
+}
+
+_TUPLE_FIELDS = (
+    "event_denylist",
+    "known_attributes",
+    "user_id_trait_keys",
+    "trait_handling",
+    "company_reserved_traits",
+)
 
 
 def settings_for(profile: str = "segment", **overrides: Any) -> Settings:
@@ -119,7 +180,9 @@ def settings_for(profile: str = "segment", **overrides: Any) -> Settings:
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
-    values = {**PROFILES[profile], **overrides, "profile": profile}
+    version = str(overrides.get("api_version", limits.DEFAULT_API_VERSION))
+    legacy = LEGACY_PROFILES[profile] if version == limits.LEGACY_API_VERSION else {}
+    values = {**PROFILES[profile], **legacy, **overrides, "profile": profile}
     for name in _TUPLE_FIELDS:
         values[name] = tuple(values.get(name) or ())
     if values.get("event_allowlist") is not None:
@@ -137,6 +200,12 @@ def _problems(settings: Settings) -> list[str]:
         "string_company": STRING_COMPANY_RULES,
         "traits_precedence": TRAITS_PRECEDENCES,
         "last_seen_rule": LAST_SEEN_RULES,
+        "date_attributes": DATE_ATTRIBUTE_RULES,
+        "currency_case": CURRENCY_CASES,
+        "company_id_from_name": COMPANY_ID_FROM_NAME_RULES,
+        "legacy_group_company": LEGACY_GROUP_COMPANY_RULES,
+        "detach_unknown_company": DETACH_UNKNOWN_COMPANY_RULES,
+        "legacy_event_time_field": LEGACY_EVENT_TIME_FIELDS,
     }
     problems = [
         f"{name} must be one of {', '.join(allowed)}, not {getattr(settings, name)!r}"
@@ -163,6 +232,32 @@ def _problems(settings: Settings) -> list[str]:
             "metadata_key_limit must be a non-negative integer, "
             f"not {settings.metadata_key_limit!r}"
         )
+    if settings.company_nested_policy not in (None, *NESTED_POLICIES):
+        problems.append(
+            f"company_nested_policy must be one of {', '.join(NESTED_POLICIES)}, "
+            f"not {settings.company_nested_policy!r}"
+        )
+    problems.extend(_trait_handling_problems(settings.trait_handling))
     if settings.web_mode and not settings.app_id:
         problems.append("web_mode needs app_id (the Messenger identifies the workspace by it)")
+    return problems
+
+
+def trait_handling_rules(settings: Settings) -> dict[str, str]:
+    """``trait_handling`` as {trait name: drop | flatten | stringify}."""
+    rules = {}
+    for entry in settings.trait_handling:
+        name, _, method = entry.rpartition("=")
+        rules[name.strip()] = method.strip()
+    return rules
+
+
+def _trait_handling_problems(entries: tuple[str, ...]) -> list[str]:
+    problems = []
+    for entry in entries:
+        name, separator, method = str(entry).rpartition("=")
+        if not separator or not name.strip() or method.strip() not in NESTED_POLICIES:
+            problems.append(
+                f"trait_handling entries are NAME=drop|flatten|stringify, not {entry!r}"
+            )
     return problems

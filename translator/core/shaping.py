@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from translator.core import limits
 from translator.core.attribute_names import allowed_name, has_only_allowed_characters
 from translator.core.calls import Adjustment
-from translator.core.settings import Settings
+from translator.core.settings import Settings, trait_handling_rules
+from translator.core.timestamps import iso_to_unix
+
+# Segment's classic integration turned values that are ISO dates (YYYY-MM-DD, optionally with a
+# time and zone) into Unix seconds under a key ending in `_at` (destination-behaviour.md SC-F3/F4).
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -68,14 +76,60 @@ def _shape(
 ) -> tuple[dict[str, Any], list[Adjustment]]:
     shaped: dict[str, Any] = {}
     adjustments: list[Adjustment] = []
+    handling = trait_handling_rules(settings)
     for key, value in values.items():
-        for new_key, new_value in _unnest(str(key), value, rules, settings, adjustments):
+        key = str(key)
+        policy = handling.get(key, settings.nested_policy)
+        pairs = _by_handling(key, value, handling.get(key), rules, adjustments)
+        if pairs is None:
+            if settings.date_attributes == "unix_at":
+                key, value = _date_attribute(key, value, rules, adjustments)
+            pairs = _unnest(key, value, rules, policy, adjustments)
+        for new_key, new_value in pairs:
             _place(shaped, new_key, new_value, rules, settings, adjustments)
     return shaped, adjustments
 
 
+def _by_handling(
+    key: str, value: Any, method: str | None, rules: _Rules, adjustments: list[Adjustment]
+) -> list[tuple[str, Any]] | None:
+    """A scalar named in ``trait_handling`` as drop or stringify; None to shape it as usual."""
+    if method == "drop":
+        adjustments.append(Adjustment("dropped", rules.target, key, "trait_handling"))
+        return []
+    if method == "stringify" and not isinstance(value, str | dict | list):
+        adjustments.append(Adjustment("stringified", rules.target, key, "trait_handling"))
+        return [(key, json.dumps(value, ensure_ascii=False))]
+    return None
+
+
+def date_key(key: str) -> str:
+    """Segment classic's date attribute name: ``*_at``/``*At`` kept, ``* at`` → ``*_at``, else
+    ``_at`` appended."""
+    if key.endswith(("_at", "At")):
+        return key
+    if key.endswith(" at"):
+        return key[:-3] + "_at"
+    return key + "_at"
+
+
+def _date_attribute(
+    key: str, value: Any, rules: _Rules, adjustments: list[Adjustment]
+) -> tuple[str, Any]:
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        return key, value
+    seconds = iso_to_unix(value.strip())
+    if seconds is None:
+        return key, value
+    new_key = date_key(key)
+    adjustments.append(
+        Adjustment("converted", rules.target, key, "date_to_unix", new_keys=(new_key,))
+    )
+    return new_key, seconds
+
+
 def _unnest(
-    key: str, value: Any, rules: _Rules, settings: Settings, adjustments: list[Adjustment]
+    key: str, value: Any, rules: _Rules, policy: str, adjustments: list[Adjustment]
 ) -> list[tuple[str, Any]]:
     """The (key, value) pairs that replace one top-level pair under the nested policy."""
     if not isinstance(value, dict | list) or (rules.keep_special and is_special_metadata(value)):
@@ -84,10 +138,10 @@ def _unnest(
         adjustments.append(Adjustment("dropped", rules.target, key, "empty_value"))
         return []
     reason = "nested_object" if isinstance(value, dict) else "nested_array"
-    if settings.nested_policy == "drop":
+    if policy == "drop":
         adjustments.append(Adjustment("dropped", rules.target, key, reason))
         return []
-    if settings.nested_policy == "stringify":
+    if policy == "stringify":
         adjustments.append(Adjustment("stringified", rules.target, key, reason))
         return [(key, json.dumps(value, ensure_ascii=False, separators=(",", ":")))]
     pairs = list(_leaves(key, value, rules))

@@ -19,14 +19,26 @@ _JS_DATE = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\
 # 9999-12-31T23:59:59Z: later "dates" are not dates.
 _LATEST_SECONDS = 253_402_300_799
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
+# ISO 8601 reduced precision: a bare year or year-month means the first day, midnight UTC, as
+# JavaScript's Date reads it (and so both destinations).
+_YEAR_OR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
 def iso_to_unix(value: object) -> int | None:
-    """Unix seconds of an ISO-8601 string (naive means UTC), or None when it is not one."""
+    """Unix seconds of an ISO-8601 string (naive means UTC), or None when it is not one.
+
+    A bare year (``2014``), year-month (``2014-05``) or date (``2014-05-01``) is midnight UTC of
+    its first day.
+    """
     if not isinstance(value, str) or not value.strip():
         return None
+    text = value.strip()
+    reduced = _YEAR_OR_MONTH.match(text)
     try:
-        moment = datetime.fromisoformat(value.strip())
+        if reduced:
+            moment = datetime(int(reduced[1]), int(reduced[2] or 1), 1, tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     return _seconds(moment)
@@ -41,7 +53,7 @@ def date_to_unix(value: object) -> int | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    if _NUMERIC.match(text):
+    if _NUMERIC.match(text) and not _YEAR_OR_MONTH.match(text):
         return _number_to_unix(float(text))
     for parse in (iso_to_unix, _js_date_to_unix, _rfc2822_to_unix):
         seconds = parse(text)

@@ -22,6 +22,9 @@ class Identity:
     email: str | None
     # The trait that gave user_id, so that it is not sent again as a custom attribute.
     user_id_trait: str | None = None
+    # RudderStack's per-event lookup field (integrations.Intercom.lookup) and its value.
+    lookup_field: str | None = None
+    lookup_value: str | int | float | None = None
 
     @property
     def known(self) -> bool:
@@ -47,7 +50,13 @@ def _traits_for_user(event: Event) -> dict[str, Any]:
 
 
 def identity(event: Event, traits: dict[str, Any], settings: Settings) -> Identity:
-    """The user an event names: userId, else the profile's id traits (seed rows `traits.userId`)."""
+    """The user an event names: userId, else the profile's id traits (seed rows `traits.userId`).
+
+    A track's e-mail may be in its properties (Segment and RudderStack read ``properties.email``).
+    A group names its user by ``userId``, else its own ``traits.userId``; on 2.x a group with no
+    other user is looked up by the group's ``traits.email`` (Segment Actions and RudderStack
+    search by it).
+    """
     user_id, source = event.user_id, None
     if user_id is None:
         for key in settings.user_id_trait_keys:
@@ -55,9 +64,31 @@ def identity(event: Event, traits: dict[str, Any], settings: Settings) -> Identi
             if candidate:
                 user_id, source = candidate, key
                 break
+    if user_id is None and event.type == "group":
+        user_id = _text(event.traits.get("userId"))
     if user_id is None and settings.send_anonymous_id:
         user_id = event.anonymous_id
-    return Identity(user_id=user_id, email=_text(traits.get("email")), user_id_trait=source)
+    email = _text(traits.get("email"))
+    if email is None and event.type == "track":
+        email = _text(event.properties.get("email"))
+    if event.type == "group" and not (user_id or email or settings.is_legacy or settings.web_mode):
+        email = _text(event.traits.get("email"))
+    field, value = _lookup(event, traits, settings)
+    return Identity(user_id, email, source, field, value)
+
+
+def _lookup(event: Event, traits: dict[str, Any], settings: Settings) -> tuple[str | None, Any]:
+    """RudderStack's ``integrations.Intercom.lookup``: the contact field to search by."""
+    if not settings.lookup_option:
+        return None, None
+    field = intercom_option(event, "lookup")
+    if not isinstance(field, str) or not field.strip() or field.strip() == "email":
+        return None, None
+    field = field.strip()
+    value = traits.get(field)
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+        value = None
+    return field, value
 
 
 def intercom_option(event: Event, *keys: str) -> Any:

@@ -20,12 +20,12 @@ import hmac
 import json
 from typing import Any
 
-from translator.core.calls import FORM, PLANNED, Call, Outcome, Plan
+from translator.core.calls import FORM, Call, Plan
 from translator.core.company_fields import CompanyFields
 from translator.core.contact_fields import ContactFields
 from translator.core.event_fields import EventFields
 from translator.core.events import Event
-from translator.core.replies import failed
+from translator.core.replies import one_call
 from translator.core.settings import Settings
 from translator.core.traits import Identity, intercom_option
 
@@ -102,7 +102,7 @@ def ping_plan(settings_dict: dict[str, Any], why: str, adjustments: list) -> Pla
     """``POST /messenger/web/ping``: boot or update the Messenger with these settings."""
     body = {"app_id": settings_dict["app_id"], "user_data": user_data(settings_dict)}
     call = Call("POST", "/messenger/web/ping", body=body, reason=why, content_type=FORM)
-    return (yield from _single(call, adjustments))
+    return (yield from one_call(call, adjustments))
 
 
 def event_plan(fields: EventFields, settings_dict: dict[str, Any]) -> Plan:
@@ -123,11 +123,4 @@ def event_plan(fields: EventFields, settings_dict: dict[str, Any]) -> Plan:
         reason="record the event from the browser",
         content_type=FORM,
     )
-    return (yield from _single(call, fields.adjustments))
-
-
-def _single(call: Call, adjustments: list) -> Plan:
-    reply = yield call
-    if not reply.ok:
-        return failed(call, reply, adjustments)
-    return Outcome(PLANNED, None, tuple(adjustments))
+    return (yield from one_call(call, fields.adjustments))

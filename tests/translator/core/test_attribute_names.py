@@ -75,7 +75,9 @@ def test_every_policy_and_version_sends_the_renamed_name(policy: str, version: s
     )
     run = _identify({"a!b": "x"}, chosen)
     write = run.calls[-1].body
-    assert write["custom_attributes"] == {"a-b": "x"}
+    # On 1.4 the segment profile also keeps the user id as attribute `id` (classic, SC-I2);
+    # under `drop` it is dropped as unknown like any other attribute.
+    assert {k: v for k, v in write["custom_attributes"].items() if k != "id"} == {"a-b": "x"}
 
 
 @pytest.mark.parametrize("known", ["a!b", "a-b", "contact:a!b", "a:b"])

@@ -87,11 +87,6 @@ def test_null_objects_are_empty_objects() -> None:
     [
         ({"type": "identify", "anonymousId": "a"}, "rejected", "missing_user_identity"),
         ({"type": "identify", "userId": "  "}, "rejected", "missing_user_identity"),
-        (
-            {"type": "group", "groupId": "g", "anonymousId": "a"},
-            "rejected",
-            "missing_user_identity",
-        ),
         ({"type": "screen", "userId": "u", "name": "Home"}, "skipped", "unsupported_call"),
         ({"type": "alias", "userId": "u", "previousId": "a"}, "skipped", "unsupported_call"),
         ({"type": "page", "userId": "u"}, "skipped", "device_mode_only"),
@@ -104,6 +99,15 @@ def test_events_without_a_deliverable_meaning_say_why(raw, status, code) -> None
     assert run.calls == ()
     assert run.outcome.status == status
     assert run.outcome.reason.code == code
+
+
+def test_a_group_without_a_user_still_upserts_the_company() -> None:
+    # Both destinations upsert the company of a group that names no user (SC-G5, SA-G3, RS-G4).
+    raw = {"type": "group", "groupId": "g", "anonymousId": "a", "timestamp": "2020-01-01"}
+    run = dry_run(raw)
+    assert [(call.method, call.path) for call in run.calls] == [("POST", "/companies")]
+    assert run.outcome.status == "planned"
+    assert [note.code for note in run.outcome.notes] == ["no_user"]
 
 
 def test_anonymous_id_names_the_user_only_when_asked() -> None:
