@@ -38,6 +38,8 @@ CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
 MESSENGER_PREFIX = "/messenger/"
 # Routes that read whatever their method: Intercom searches and lists companies with a POST.
 READ_ONLY_POSTS = frozenset({"contacts.search_contacts", "companies.list_all"})
+# Routes that write whatever their method: the company scroll keeps its one open scroll's place.
+WRITING_GETS = frozenset({"companies.scroll"})
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DATABASE": "emulator.db",  # a path, or ":memory:" for a throwaway database
@@ -186,9 +188,9 @@ def _begin() -> None:
 
 def _is_read_only() -> bool:
     req = request._get_current_object()
-    if req.method in ("GET", "HEAD"):
-        return True
     rule = req.url_rule
+    if req.method in ("GET", "HEAD"):
+        return rule is None or rule.endpoint not in WRITING_GETS
     return rule is not None and rule.endpoint in READ_ONLY_POSTS
 
 
