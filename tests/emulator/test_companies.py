@@ -277,7 +277,7 @@ def test_a_scroll_until_empty_loop_terminates(client, monkeypatch):
 
 
 def test_one_open_scroll_per_workspace(client, other_client, monkeypatch):
-    """"Each app can only have 1 scroll open at a time. You'll get an error message if you try
+    """ "Each app can only have 1 scroll open at a time. You'll get an error message if you try
     to have more than one open per app" (2.11 `GET /companies/scroll` description); the code is
     `scroll_exists` (intercom-ruby's errors, [RUBY] in intercom-api-facts.md §2)."""
     monkeypatch.setattr(limits, "COMPANY_SCROLL_PAGE_SIZE", 1)
@@ -292,7 +292,7 @@ def test_one_open_scroll_per_workspace(client, other_client, monkeypatch):
 
 
 def test_a_scroll_unused_for_a_minute_expires(client, monkeypatch):
-    """"If the scroll isn't used for 1 minute, it expires and calls with that scroll param will
+    """ "If the scroll isn't used for 1 minute, it expires and calls with that scroll param will
     fail" (2.11 `GET /companies/scroll` description). The workspace clock skips the minute."""
     monkeypatch.setattr(limits, "COMPANY_SCROLL_PAGE_SIZE", 1)
     populated(client, "a", "b", "c")
