@@ -51,6 +51,13 @@ PER_PAGE_MAX = 150
 # Search: "max 2 nested filters", "max 15 filters for each AND or OR group" [S2.11].
 SEARCH_MAX_NESTING = 2
 SEARCH_MAX_GROUP_SIZE = 15
+# Seconds a new or changed contact stays out of search results. Intercom: a recently created
+# contact may "not yet be available when searching ... This delay can take a few minutes"
+# [S2.16 POST /contacts/search]. 5 s is the emulator's default: long
+# enough that a search right after a write misses it, as it often does at Intercom (so a
+# search-then-create upsert meets the 409 here too), short enough for a person trying the
+# emulator by hand. 0 turns it off; a test skips it by advancing the workspace clock.
+SEARCH_LAG_SECONDS = 5
 # Request bodies: Intercom documents none; 1 MiB is the emulator's choice (413 past it).
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -62,7 +69,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "custom_attribute_limit": CUSTOM_ATTRIBUTE_LIMIT,
     "rate_limit_app": RATE_LIMIT_APP,
     "rate_limit_workspace": RATE_LIMIT_WORKSPACE,
-    "search_lag_seconds": 0,
+    "search_lag_seconds": SEARCH_LAG_SECONDS,
     "identity_verification": "off",
     "identity_verification_secret": None,  # generated per workspace when it is created
     "default_version": "2.11",
