@@ -6,9 +6,9 @@ a repeat is answered 202 and stored once. Names follow `event_names` (normalised
 `event_name_limit` active), metadata follows `metadata`.
 
 The user is looked up by `id`/`intercom_user_id` (Intercom's id), then `user_id` (the contact's
-`external_id`), then `email` (lower-cased, users before leads sharing it), whichever comes first
-in that order; an event is stored for a lead only when it names the lead by `id` [S2.11]. Archived and merged contacts are not found (404): the emulator's choice, as
-Intercom does not say what an event about them does.
+`external_id`), then `email` (lower-cased), whichever comes first in that order; an event is
+stored for a lead only when it names the lead by `id` [S2.11]. Archived and merged contacts are
+not found (404): the emulator's choice, as Intercom does not say what an event about them does.
 """
 
 from __future__ import annotations
