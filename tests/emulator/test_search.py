@@ -372,3 +372,28 @@ def test_workspaces_search_only_their_own_contacts(client, other_client, people)
     query = {"field": "email", "operator": "=", "value": "frodo@shire.example"}
     assert [c["id"] for c in find(client, query)["data"]] == [people["Frodo"]["id"]]
     assert find(other_client, query)["total_count"] == 1
+
+
+def test_search_without_per_page_pages_past_150_with_starting_after(client):
+    """`pagination.per_page` is optional: 2.11 `POST /contacts/search` says "The default is `50`
+    results per page" (its schema's `required: [per_page]` notwithstanding; the Node SDK's
+    iterator asks for later pages without it). A client following `starting_after` sees every
+    one of 160 contacts once, past the 150 a page can hold at most [DOC-PAG]."""
+    client.post("/_emulator/clock", json={"freeze": True, "at": NOW})
+    for number in range(160):
+        assert client.post("/contacts", json={"external_id": f"c{number:03}"}).status_code == 200
+    client.post("/_emulator/clock", json={"advance": 3600})  # past the search lag
+    query = {"field": "external_id", "operator": "^", "value": "c"}
+    seen, sizes, pagination = [], [], {}
+    while True:
+        body = {"query": query, **({"pagination": pagination} if pagination else {})}
+        page = client.post("/contacts/search", json=body).get_json()
+        seen += [contact["external_id"] for contact in page["data"]]
+        sizes.append(len(page["data"]))
+        assert page["pages"]["per_page"] == 50 and page["total_count"] == 160
+        following = page["pages"].get("next")
+        if not following:
+            break
+        pagination = {"starting_after": following["starting_after"]}
+    assert sizes == [50, 50, 50, 10]
+    assert sorted(seen) == [f"c{number:03}" for number in range(160)]
