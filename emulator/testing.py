@@ -82,7 +82,7 @@ class EmulatorProcess:
             try:
                 if requests.get(f"{self.url}/_emulator/health", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a busy machine: ask again
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"emulator at {self.url} never answered its health check")

@@ -46,6 +46,8 @@ ATTRIBUTES = {"rings": "integer", "height": "float", "brave": "boolean", "home":
 def people(client):
     """Four contacts created one second apart on a frozen clock, by name."""
     client.post("/_emulator/clock", json={"freeze": True, "at": NOW})
+    # These tests are about what search finds, not about when: no search lag.
+    client.patch("/_emulator/settings", json={"search_lag_seconds": 0})
     for name, data_type in {**ATTRIBUTES, "joined": "date"}.items():
         body = {"name": name, "model": "contact", "data_type": data_type}
         assert client.post("/data_attributes", json=body).status_code == 200
@@ -368,6 +370,7 @@ def test_tag_id_matches_tagged_contacts(client, people, db_path):
 
 
 def test_workspaces_search_only_their_own_contacts(client, other_client, people):
+    other_client.patch("/_emulator/settings", json={"search_lag_seconds": 0})
     other_client.post("/contacts", json={"email": "frodo@shire.example", "name": "Frodo"})
     query = {"field": "email", "operator": "=", "value": "frodo@shire.example"}
     assert [c["id"] for c in find(client, query)["data"]] == [people["Frodo"]["id"]]
