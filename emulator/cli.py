@@ -23,7 +23,7 @@ _SETTING_HELP = {
     "custom_attribute_limit": "Custom data attributes per workspace.",
     "rate_limit_app": "Requests per 10-second window per token (app).",
     "rate_limit_workspace": "Requests per 10-second window per workspace.",
-    "search_lag_seconds": "Seconds a new or changed contact stays invisible to search.",
+    "search_lag_seconds": "Seconds a new or changed contact stays invisible to search (0: off).",
     "identity_verification": "'enforced' makes the Messenger endpoints demand a valid user_hash.",
     "identity_verification_secret": "HMAC secret for identity verification (default: random).",
     "default_version": "Intercom-Version used when a request names none.",
