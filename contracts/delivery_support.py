@@ -135,10 +135,9 @@ class IntercomReader:
             params["starting_after"] = cursor
 
     def contact(self, external_id: str) -> dict[str, Any] | None:
-        query = {"query": {"field": "external_id", "operator": "=", "value": external_id}}
-        response = self.session.post(self.base_url + "/contacts/search", json=query, timeout=30)
-        response.raise_for_status()
-        data = response.json()["data"]
+        """The one contact with this external_id, from the list: search lags behind writes
+        (Intercom: "This delay can take a few minutes"), the list does not."""
+        data = [c for c in self.contacts() if c.get("external_id") == external_id]
         return data[0] if len(data) == 1 else None
 
     def events(self, user_id: str) -> Counter:

@@ -166,14 +166,32 @@ _SEED_ITEM_REFUSALS = (
     r"Operator '.*' (cannot be used on|needs) ",
     r"The filter on '.*' has no value",
     r"Search queries can nest at most \d+ levels",
+    r"bad 'email_verified' parameter",  # 2.16's key, unknown to the seed's 2.11
+    r"email_verified can only be sent together with email",
+    r"options not specified",
+)
+# 2.16's email_verified: unknown before 2.16, and from 2.16 needs an email beside it.
+_EMAIL_VERIFIED = (
+    r"^bad 'email_verified' parameter$",
+    r"^email_verified can only be sent together with email$",
 )
 REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
-    "CreateContact": {400: (_UNDECLARED_ATTRIBUTE,)},
-    "UpdateContact": {400: (_UNDECLARED_ATTRIBUTE, r"^A user cannot be changed into a lead$")},
+    "CreateContact": {400: (_UNDECLARED_ATTRIBUTE, *_EMAIL_VERIFIED)},
+    "UpdateContact": {
+        400: (_UNDECLARED_ATTRIBUTE, r"^A user cannot be changed into a lead$", *_EMAIL_VERIFIED)
+    },
     "createOrUpdateCompany": {400: (_UNDECLARED_ATTRIBUTE,)},
     "UpdateCompany": {400: (_UNDECLARED_ATTRIBUTE,)},
     "ListContacts": {400: (r"^starting_after is not a cursor this API returned$",)},
-    "scrollOverAllCompanies": {400: (r"^scroll_param is not valid; restart the scroll",)},
+    # One open scroll per workspace: a second start is refused while the first is open.
+    "scrollOverAllCompanies": {400: (r"^scroll already exists for this workspace$",)},
+    # 2.16's keys are unknown to earlier versions; 2.16 merges only duplicates.
+    "MergeContact": {
+        400: (
+            r"^bad 'skip_duplicate_validation' parameter$",
+            r"^Contacts can only be merged when they are duplicates",
+        )
+    },
     "SearchContacts": {
         400: (
             r"^'.*' is not a searchable field$",
@@ -188,9 +206,18 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
     # One of user_id, email or intercom_user_id, which query parameters cannot say.
     "lisDataEvents": {400: (r" not specified$",)},
     # A JSON schema cannot compare two fields: a summary's first time must not be after its last.
-    "dataEventSummaries": {400: (r"^event_summaries\.first must not be after ",)},
+    "dataEventSummaries": {
+        400: (
+            r"^event_summaries\.first must not be after ",
+            r"^event_summaries\.first or event_summaries\.last not specified$",
+        )
+    },
     "createDataAttribute": {
-        400: (r"^You already have '.*' in your \w+ data", r"limit of \d+ custom data attributes")
+        400: (
+            r"^You already have '.*' in your \w+ data",
+            r"limit of \d+ custom data attributes",
+            r"^options not specified$",  # data_type options needs them (an if/then aside)
+        )
     },
     "createTag": {400: (r"^A tag named '.*' already exists$",)},
     # The body's consent_type must be the subscription type's own, which the type decides.

@@ -80,6 +80,13 @@ class CompanyNotFound(NotFound):
     code, message = "company_not_found", "Company Not Found"
 
 
+class ScrollExists(IntercomError):
+    """A second company scroll while one is open: Intercom allows one per app [S2.11
+    `GET /companies/scroll`]; the Ruby SDK knows the code `scroll_exists`."""
+
+    status, code, message = 400, "scroll_exists", "scroll already exists for this workspace"
+
+
 class MethodNotAllowed(IntercomError):
     status, code, message = 405, "method_not_allowed", "The method is not allowed for this resource"
 

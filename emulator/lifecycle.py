@@ -31,6 +31,8 @@ log = logging.getLogger("emulator")
 
 # Routes that read whatever their method: Intercom searches and lists companies with a POST.
 READ_ONLY_POSTS = frozenset({"contacts.search_contacts", "companies.list_all"})
+# Routes that write whatever their method: the company scroll keeps its one open scroll's place.
+WRITING_GETS = frozenset({"companies.scroll"})
 
 
 def init_app(app: Flask) -> None:
@@ -88,9 +90,9 @@ def _accepts_json() -> bool:
 
 def _is_read_only() -> bool:
     req = request._get_current_object()
-    if req.method in ("GET", "HEAD"):
-        return True
     rule = req.url_rule
+    if req.method in ("GET", "HEAD"):
+        return rule is None or rule.endpoint not in WRITING_GETS
     return rule is not None and rule.endpoint in READ_ONLY_POSTS
 
 

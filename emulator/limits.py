@@ -25,6 +25,8 @@ COMPANIES_PER_PAGE_MAX = 60
 COMPANY_LIST_CAP = 10_000
 # Companies per scroll page: UNCONFIRMED (Intercom states none); the emulator's choice.
 COMPANY_SCROLL_PAGE_SIZE = 50
+# "If the scroll isn't used for 1 minute, it expires" [S2.11 GET /companies/scroll].
+COMPANY_SCROLL_EXPIRY_SECONDS = 60
 # monthly_spend: "an upper limit of 2**31-1 or 2147483647" [S2.11].
 MONTHLY_SPEND_MAX = 2**31 - 1
 # Data attribute names: at most 190 characters [DOC-1.4-USER].

@@ -337,11 +337,28 @@ def _m004_notes_segments_subscriptions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_company_scrolls(db: sqlite_utils.Database) -> None:
+    # The one company scroll a workspace may have open (`GET /companies/scroll`): its parameter,
+    # the last company it showed and when it was last used (it expires after a minute unused).
+    _run_script(
+        db,
+        """
+        CREATE TABLE company_scrolls (
+            workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+            scroll_param TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            used_at INTEGER NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_contact_attribute_values,
     _m003_event_summaries,
     _m004_notes_segments_subscriptions,
+    _m005_company_scrolls,
 ]
 
 

@@ -19,6 +19,11 @@ tests can ask for:
   Intercom's official SDK: `Intercom(token=..., httpx_client=intercom_inprocess.httpx_client())`.
 
 Nothing starts until a test asks for one of these fixtures.
+
+Search lags behind writes as at Intercom (the `search_lag_seconds` setting, 5 s by default): to
+find a contact just written, move the workspace's clock past the lag rather than sleeping,
+`intercom_workspace.clock(advance=60)`, or turn the lag off for the workspace,
+`intercom_workspace.settings(search_lag_seconds=0)`.
 """
 
 from __future__ import annotations

@@ -128,10 +128,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "search_lag_seconds",
         SECONDS,
-        0,
-        "Seconds a new or changed contact stays invisible to search.",
-        "how long a new or changed contact stays invisible to `POST /contacts/search`",
-        'Intercom\'s search reference: "this delay can take a few minutes"',
+        # "This delay can take a few minutes" [S2.16 POST /contacts/search]. 5 s is the
+        # emulator's choice: long enough that a search right after a write misses it, as it
+        # often does at Intercom (a search-then-create upsert meets the 409 here too), short
+        # enough for a person trying the emulator by hand; a test advances the workspace clock.
+        5,
+        "Seconds a new or changed contact stays invisible to search (0: off).",
+        "how long a new or changed contact stays invisible to `POST /contacts/search` (by the"
+        " workspace's clock: advance the clock to skip it; `--search-lag-seconds 0` turns it off)",
+        "Intercom's search reference: the delay \"can take a few minutes\"; 5 s is the emulator's"
+        " choice, enough that a search right after a write misses it, as search-then-create code"
+        " meets at Intercom",
         minimum=0,
     ),
     Setting(

@@ -45,3 +45,12 @@ def check_path(version: str, path: str) -> None:
     family = _FAMILY_OF_RESOURCE.get(path.strip("/").split("/", 1)[0])
     if family is not None:
         require(version, family)
+
+
+def at_least(version: str, minimum: str) -> bool:
+    """Compare two versions numerically (2.10 is newer than 2.9)."""
+    return _key(version) >= _key(minimum)
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))

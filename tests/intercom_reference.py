@@ -1,13 +1,15 @@
 """Intercom's own 2.11 OpenAPI description, used to check the emulator's responses.
 
 The description lives beside the project in ../shared/reference (it is not ours to copy into the
-repo). When it is absent the checks are skipped with that reason.
+repo); a checkout elsewhere (a git worktree) names the folder in `INTERCOM_REFERENCE_DIR`. When it
+is absent the checks are skipped with that reason.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,10 @@ import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_DIR = ROOT.parent / "shared" / "reference" / "intercom-openapi"
+REFERENCE_DIR = Path(
+    os.environ.get("INTERCOM_REFERENCE_DIR")
+    or ROOT.parent / "shared" / "reference" / "intercom-openapi"
+)
 
 
 def reference_path(version: str = "2.11") -> Path:
@@ -90,6 +95,18 @@ class ReferenceSpec:
         resolved = _nullable_to_json_schema(schema)
         validator = jsonschema.Draft202012Validator(
             {**resolved, "components": self.schema_root["components"]}
+        )
+        return [
+            f"{'/'.join(map(str, error.absolute_path)) or '<body>'}: {error.message}"
+            for error in validator.iter_errors(body)
+        ]
+
+    def schema_errors(self, name: str, body: Any) -> list[str]:
+        """Every way `body` differs from Intercom's component schema `name` (for answers whose
+        operation schema Intercom's own prose contradicts, such as a company looked up by
+        `company_id`, which its schema calls a list)."""
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": f"#/components/schemas/{name}", "components": self.schema_root["components"]}
         )
         return [
             f"{'/'.join(map(str, error.absolute_path)) or '<body>'}: {error.message}"

@@ -6,13 +6,17 @@ import json
 import re
 from typing import Any
 
-from emulator.errors import IntercomError, NotFound, ParameterInvalid
+from emulator.errors import IntercomError, NotFound, ParameterInvalid, ParameterNotFound
 from emulator.limits import ATTRIBUTE_NAME_LENGTH
-from emulator.store import validation
+from emulator.store import builtin_attributes, validation
 from emulator.store.context import Context
 
 MODELS = ("contact", "company")
 DATA_TYPES = ("string", "integer", "float", "boolean", "datetime", "date")
+# 2.16's create request adds `options`: a list attribute, given at least two `{"value": …}`
+# options [S2.16 `create_data_attribute_request`]; both SDKs type it. The attribute is a string
+# one (Intercom's data_attribute object knows no `options` type) that lists its options.
+LIST_TYPE = "options"
 _MODEL_NOUN = {"contact": "people", "company": "company"}
 # Letters, digits, currency symbols and hyphens [S2.16]; spaces and underscores appear in
 # Intercom's own examples ("Mithril Shirt", "paid_subscriber"). No '.' or '$' [DOC-1.4-USER].
@@ -96,7 +100,9 @@ def list_all(ctx: Context, model: str | None, include_archived: bool) -> dict[st
     if not include_archived:
         sql += " AND archived = 0"
     rows = ctx.db.execute(sql + " ORDER BY id", params).fetchall()
-    return {"type": "list", "data": [shape(ctx, row) for row in rows]}
+    # Intercom lists its own attributes too (`custom: false`) [S2.11 `GET /data_attributes`].
+    data = builtin_attributes.listed(model) + [shape(ctx, row) for row in rows]
+    return {"type": "list", "data": data}
 
 
 def parse_model(raw: str | None) -> str | None:
@@ -120,11 +126,15 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     validation.required(body, "model", "model not specified")
     validation.required(body, "data_type", "data_type not specified")
     parse_model(model)
-    if data_type not in DATA_TYPES:
+    if data_type not in (*DATA_TYPES, LIST_TYPE):
         raise ParameterInvalid("Data Type isn't an option", field="data_type")
     _check_name(ctx, name, model)
     _check_room(ctx, name)
     options = _options(body.get("options"), data_type)
+    if data_type == LIST_TYPE:
+        if options is None:
+            raise ParameterNotFound("options not specified", field="options")
+        data_type = "string"
     description = validation.typed(body, "description", str)
     writable = validation.typed(body, "messenger_writable", bool)
     cursor = ctx.db.execute(
@@ -159,6 +169,10 @@ def _check_name(ctx: Context, name: str, model: str) -> None:
         "SELECT model FROM data_attributes WHERE workspace_id = ? AND name = ? COLLATE NOCASE",
         [ctx.workspace.id, name],
     ).fetchone()
+    # A built-in attribute of the same model takes its name: refused in the words Intercom
+    # uses for a taken name (its answer for a built-in's name is UNCONFIRMED).
+    if existing is None and builtin_attributes.named(model, name):
+        existing = (model,)
     if existing:
         raise ParameterInvalid(
             f"You already have '{name}' in your {_MODEL_NOUN[existing[0]]} data. To save this as"
@@ -190,7 +204,11 @@ def _options(raw: Any, data_type: str) -> str | None:
     if not isinstance(raw, list):
         raise ParameterInvalid("Options isn't an array", field="options")
     values = [item.get("value") if isinstance(item, dict) else item for item in raw]
-    if data_type != "string" or len(values) < 2 or not all(isinstance(v, str) for v in values):
+    if (
+        data_type not in ("string", LIST_TYPE)
+        or len(values) < 2
+        or not all(isinstance(v, str) for v in values)
+    ):
         raise ParameterInvalid(
             "A list attribute needs at least two string options", field="options"
         )

@@ -8,8 +8,12 @@ emulator's choices follow `POST /events` (emulator/store/events.py):
   sharing it; archived and merged contacts are not found): otherwise 404 "User Not Found".
 - The name is normalised and admitted as an event's name is: it takes one of the
   `event_name_limit` active names (422 past it) and unarchives an archived name.
-- All four fields are required; `count` is 1 to `EVENT_SUMMARY_COUNT_MAX` (a summary of nothing
-  has no first or last time), `first` and `last` are unix seconds with `first <= last`.
+- Intercom's schema requires none of the summary's fields; its prose says a summary "should
+  contain the event name, the time the event occurred, and the number of times the event
+  occurred" [S2.11 `create_data_event_summaries_request`]. So `event_name` and `count` are
+  required, and a time: `first`, `last` or both (one alone stands for both). `count` is 1 to
+  `EVENT_SUMMARY_COUNT_MAX` (a summary of nothing has no time), `first` and `last` are unix
+  seconds with `first <= last`.
 - A summary adds to the user's line for its name in `GET /events?summary=true`: counts add up,
   `first` is the earliest and `last` the latest of the events and summaries. The same summary
   sent again (same user, name, count, first and last) is stored once, as a repeated event is.
@@ -23,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.errors import ParameterInvalid, UserNotFound
+from emulator.errors import ParameterInvalid, ParameterNotFound, UserNotFound
 from emulator.limits import EVENT_SUMMARY_COUNT_MAX
 from emulator.store import event_names, events, validation
 from emulator.store.context import Context
@@ -78,8 +82,15 @@ def _summary(ctx: Context, body: dict[str, Any]) -> Summary:
     _note_unknown_keys(ctx, raw, _SUMMARY_KEYS, f"{_SUMMARY}.")
     name = _field(raw, "event_name", str)
     count = _bounded(raw, "count", 1, EVENT_SUMMARY_COUNT_MAX)
-    first = _timestamp(ctx, raw, "first")
-    last = _timestamp(ctx, raw, "last")
+    if raw.get("first") is None and raw.get("last") is None:
+        raise ParameterNotFound(
+            f"{_SUMMARY}.first or {_SUMMARY}.last not specified", field=f"{_SUMMARY}.first"
+        )
+    first = _timestamp(ctx, raw, "first") if raw.get("first") is not None else None
+    last = _timestamp(ctx, raw, "last") if raw.get("last") is not None else None
+    first = first if first is not None else last
+    last = last if last is not None else first
+    assert first is not None and last is not None
     if first > last:
         raise ParameterInvalid(
             f"{_SUMMARY}.first must not be after {_SUMMARY}.last", field=f"{_SUMMARY}.first"

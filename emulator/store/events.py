@@ -6,9 +6,9 @@ a repeat is answered 202 and stored once. Names follow `event_names` (normalised
 `event_name_limit` active), metadata follows `metadata`.
 
 The user is looked up by `id`/`intercom_user_id` (Intercom's id), then `user_id` (the contact's
-`external_id`), then `email` (lower-cased, users before leads sharing it), whichever comes first
-in that order. Archived and merged contacts are not found (404): the emulator's choice, as
-Intercom does not say what an event about them does.
+`external_id`), then `email` (lower-cased), whichever comes first in that order; an event is
+stored for a lead only when it names the lead by `id` [S2.11]. Archived and merged contacts are
+not found (404): the emulator's choice, as Intercom does not say what an event about them does.
 """
 
 from __future__ import annotations
@@ -45,19 +45,22 @@ class User:
     email: str | None
 
 
-def find_user(ctx: Context, by: str, value: str) -> User | None:
-    """The contact an event is about, found by one of `_LOOKUP_COLUMN`'s identifiers."""
+def find_user(ctx: Context, by: str, value: str, *, leads: bool = True) -> User | None:
+    """The contact an event is about, found by one of `_LOOKUP_COLUMN`'s identifiers (users
+    only when `leads` is False)."""
     column = _LOOKUP_COLUMN[by]
+    roles = "" if leads else " AND role = 'user'"
     row = ctx.db.execute(
         f"SELECT id, external_id, email FROM contacts WHERE workspace_id = ? AND {column} = ?"
-        " AND archived = 0 AND merged_into IS NULL ORDER BY role = 'user' DESC, seq LIMIT 1",
+        f" AND archived = 0 AND merged_into IS NULL{roles}"
+        " ORDER BY role = 'user' DESC, seq LIMIT 1",
         [ctx.workspace.id, value.lower() if by == "email" else value],
     ).fetchone()
     return User(*row) if row else None
 
 
-def _require_user(ctx: Context, by: str, value: str) -> User:
-    user = find_user(ctx, by, value)
+def _require_user(ctx: Context, by: str, value: str, *, leads: bool = True) -> User:
+    user = find_user(ctx, by, value, leads=leads)
     if user is None:
         raise UserNotFound()
     return user
@@ -83,7 +86,10 @@ def create(ctx: Context, body: dict[str, Any]) -> None:
     created_at = _created_at(ctx, body)
     by, value = _identifier(body, _BODY_IDENTIFIERS)
     kept = metadata.check(ctx, body.get("metadata"))
-    user = _require_user(ctx, by, value)
+    # "When submitting events for Leads, you will need to specify the Lead's `id`" [S2.11
+    # `POST /events`]: by `user_id` or `email` only users are found; a lead so named is a user
+    # that "cannot be found", 404 "User Not Found".
+    user = _require_user(ctx, by, value, leads=by in ("id", "intercom_user_id"))
     normalised = event_names.normalise(name)
     event_names.admit(ctx, normalised)
     cursor = ctx.db.execute(

@@ -60,7 +60,11 @@ def page(ctx: Context, search: str, refused_only: bool) -> dict[str, Any]:
         "contacts": found,
         "contacts_matching": matching,
         "companies": companies(ctx),
-        "data_attributes": data_attributes.list_all(ctx, None, include_archived=True)["data"],
+        "data_attributes": [  # the workspace's own: Intercom's built-in ones are always there
+            attribute
+            for attribute in data_attributes.list_all(ctx, None, include_archived=True)["data"]
+            if attribute["custom"]
+        ],
         "tags": tags(ctx),
         "event_names": names,
         "events": recent_events(ctx),

@@ -133,6 +133,7 @@ _DATA_TABLES = (
     "event_names",
     "contacts",
     "companies",
+    "company_scrolls",
     "tags",
     "data_attributes",
     "journal",

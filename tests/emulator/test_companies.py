@@ -135,9 +135,32 @@ def test_lookups_by_id_company_id_and_name(client):
     company(client, "other", name="Other")
     assert client.get(f"/companies/{created['id']}").get_json()["id"] == created["id"]
     for query in ("company_id=acme", "name=Acme"):
-        found = client.get(f"/companies?{query}").get_json()
-        assert [c["id"] for c in found["data"]] == [created["id"]]
-        assert found["total_count"] == 1
+        found = lookup(client, query)
+        assert (found["type"], found["id"]) == ("company", created["id"])
+
+
+def lookup(client, query):
+    """`GET /companies?<query>`, checked against Intercom's `company` schema: Intercom's 2.11
+    description says "You can fetch a single company by passing in `company_id` or `name`"
+    (`GET /companies`, api.intercom.io.yaml line 1506) and python-intercom 5 / intercom-client 7
+    type the answer as company-or-list, while the operation's schema says `company_list`."""
+    response = client.get(f"/companies?{query}", check=False)
+    assert response.status_code == 200, response.get_json()
+    spec = intercom_reference.load()
+    if spec is not None:
+        assert spec.schema_errors("company", response.get_json()) == []
+    return response.get_json()
+
+
+def test_a_lookup_answers_the_company_itself_not_a_list(client):
+    """Code written as `resp["data"][0]` would crash against Intercom; `type == "company"` is
+    what a client branches on (issue 14, item 1)."""
+    acme = company(client, name="Shared name")
+    company(client, "later", name="Shared name")
+    assert "data" not in lookup(client, "company_id=acme")
+    assert lookup(client, "name=Shared%20name")["id"] == acme["id"]  # the oldest of the two
+    tagged = client.get("/companies?tag_id=1").get_json()  # other filters stay lists
+    assert tagged["type"] == "list"
 
 
 @pytest.mark.parametrize(
@@ -232,9 +255,61 @@ def test_scroll_runs_to_an_empty_page(client, monkeypatch):
     assert first["total_count"] is None
 
 
+def test_a_scroll_until_empty_loop_terminates(client, monkeypatch):
+    """Intercom: "If the end of the scroll is reached, "companies" will be empty and the scroll
+    parameter will expire" (2.11 `GET /companies/scroll` description). The loop a client writes
+    (the Node SDK's `companies.scroll()` is one) ends, and a new scroll may start afterwards."""
+    monkeypatch.setattr(limits, "COMPANY_SCROLL_PAGE_SIZE", 2)
+    expected = populated(client, "a", "b", "c", "d", "e")
+    seen, page, calls = [], scroll(client), 1
+    while page["data"]:
+        seen += [c["id"] for c in page["data"]]
+        page = scroll(client, page["scroll_param"])
+        calls += 1
+        assert calls <= 10, "the scroll never ended"
+    assert seen == expected and calls == 4
+    ended = client.get(f"/companies/scroll?scroll_param={page['scroll_param']}")
+    assert (ended.status_code, first_error(ended)["code"]) == (404, "not_found")
+    assert scroll(client)["data"]  # the workspace's scroll is free again
+
+
+def test_one_open_scroll_per_workspace(client, other_client, monkeypatch):
+    """ "Each app can only have 1 scroll open at a time. You'll get an error message if you try
+    to have more than one open per app" (2.11 `GET /companies/scroll` description); the code is
+    `scroll_exists` (intercom-ruby's errors, [RUBY] in intercom-api-facts.md §2)."""
+    monkeypatch.setattr(limits, "COMPANY_SCROLL_PAGE_SIZE", 1)
+    populated(client, "a", "b")
+    populated(other_client, "x")
+    first = scroll(client)
+    second = client.get("/companies/scroll")
+    assert second.status_code == 400
+    assert first_error(second)["code"] == "scroll_exists"
+    assert scroll(other_client)["data"]  # another workspace has its own
+    assert scroll(client, first["scroll_param"])["data"]  # the open one goes on
+
+
+def test_a_scroll_unused_for_a_minute_expires(client, monkeypatch):
+    """ "If the scroll isn't used for 1 minute, it expires and calls with that scroll param will
+    fail" (2.11 `GET /companies/scroll` description). The workspace clock skips the minute."""
+    monkeypatch.setattr(limits, "COMPANY_SCROLL_PAGE_SIZE", 1)
+    populated(client, "a", "b", "c")
+    client.post("/_emulator/clock", json={"freeze": True, "at": 1_800_000_000})
+    first = scroll(client)
+    client.post("/_emulator/clock", json={"advance": 59})
+    second = scroll(client, first["scroll_param"])  # used in time: the minute starts again
+    client.post("/_emulator/clock", json={"advance": 60})
+    expired = client.get(f"/companies/scroll?scroll_param={second['scroll_param']}")
+    assert expired.status_code == 404
+    assert (first_error(expired)["code"], first_error(expired)["field"]) == (
+        "not_found",
+        "scroll_param",
+    )
+    assert [c["company_id"] for c in scroll(client)["data"]] == ["a"]  # a new one starts over
+
+
 def test_scroll_refuses_a_made_up_parameter(client):
     response = client.get("/companies/scroll?scroll_param=not-a-scroll")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert first_error(response)["field"] == "scroll_param"
 
 

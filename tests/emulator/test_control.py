@@ -20,8 +20,11 @@ def test_reset_clears_only_this_workspace(client, other_client):
     other_client.post("/data_attributes", json=ATTRIBUTE)
     client.patch("/_emulator/settings", json={"string_limit": 10})
     assert client.post("/_emulator/reset").status_code == 200
-    assert client.get("/data_attributes").get_json()["data"] == []
-    assert len(other_client.get("/data_attributes").get_json()["data"]) == 1
+    assert [a for a in client.get("/data_attributes").get_json()["data"] if a["custom"]] == []
+    assert (
+        len([a for a in other_client.get("/data_attributes").get_json()["data"] if a["custom"]])
+        == 1
+    )
     # Settings are configuration, not data: a reset keeps them.
     assert client.get("/_emulator/settings").get_json()["string_limit"] == 10
 
@@ -30,7 +33,7 @@ def test_reset_all_clears_every_workspace(client, other_client):
     client.post("/data_attributes", json=ATTRIBUTE)
     other_client.post("/data_attributes", json=ATTRIBUTE)
     assert client.post("/_emulator/reset?all=true").get_json() == {"reset": "all"}
-    assert other_client.get("/data_attributes").get_json()["data"] == []
+    assert [a for a in other_client.get("/data_attributes").get_json()["data"] if a["custom"]] == []
 
 
 def test_journal_records_requests_newest_first_with_verdicts(client, token):
@@ -95,7 +98,9 @@ def test_fault_rule_with_a_custom_body_and_glob(client):
     response = client.post("/data_attributes", json=ATTRIBUTE, check=False)
     assert response.status_code == 500 and response.get_json() == body
     assert client.get("/me").status_code == 200
-    assert client.get("/data_attributes").get_json()["data"] == []  # nothing was stored
+    assert [
+        a for a in client.get("/data_attributes").get_json()["data"] if a["custom"]
+    ] == []  # nothing was stored
 
 
 def test_probability_rules_repeat_with_the_same_seed(client):

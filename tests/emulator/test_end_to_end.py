@@ -15,6 +15,7 @@ def search(session, url, query):
 def test_state_round_trip_survives_a_restart(emulator_server):
     url = emulator_server.url
     api = checked_session(emulator_server, "e2e-token")
+    assert api.post(f"{url}/_emulator/clock", json={"freeze": True}).status_code == 200
 
     attribute = api.post(
         f"{url}/data_attributes",
@@ -45,6 +46,10 @@ def test_state_round_trip_survives_a_restart(emulator_server):
     assert updated.status_code == 200, updated.text
     assert updated.json()["name"] == "Ada Lovelace"
 
+    # A fresh write reaches search after the workspace's search lag (5 s by default; Intercom:
+    # "This delay can take a few minutes", 2.16 POST /contacts/search): advance the clock.
+    assert search(api, url, {"field": "email", "operator": "=", "value": "ada@example.com"}) == []
+    assert api.post(f"{url}/_emulator/clock", json={"advance": 5}).status_code == 200
     assert search(api, url, {"field": "email", "operator": "=", "value": "ada@example.com"}) == [
         contact["id"]
     ]

@@ -101,6 +101,22 @@ def test_a_lead_is_found_by_its_intercom_id(client):
     assert summary(client, f"intercom_user_id={lead['id']}")["user_id"] == ""
 
 
+def test_a_lead_named_by_email_or_user_id_is_not_found(client):
+    """2.11 `POST /events`: "When submitting events for Leads, you will need to specify the
+    Lead's `id`", and "Events sent about users that cannot be found will return a `404 Not
+    Found`" (intercom-api-facts.md §7)."""
+    lead = make_user(client, external_id="lead-1", email="lead@example.com", role="lead")
+    for identify in ({"email": "lead@example.com"}, {"user_id": "lead-1"}):
+        refused = send(client, **identify)
+        assert refused.status_code == 404
+        assert refused.get_json()["errors"][0] == {"code": "not_found", "message": "User Not Found"}
+    assert listed(client, f"intercom_user_id={lead['id']}")["events"] == []
+    # A user sharing the lead's email is found by it; the event is the user's.
+    user = make_user(client, external_id="u-9", email="lead@example.com")
+    assert send(client, email="lead@example.com").status_code == 202
+    assert [e["intercom_user_id"] for e in listed(client, "user_id=u-9")["events"]] == [user["id"]]
+
+
 @pytest.mark.parametrize(
     "identify",
     [{"user_id": "nobody"}, {"email": "nobody@example.com"}, {"id": "0123456789abcdef01234567"}],

@@ -244,8 +244,14 @@ VALID = {"event_name": "signed-up", "count": 3, "first": NOW - HOUR, "last": NOW
                 "parameter_not_found",
                 f"event_summaries.{key}",
             )
-            for key in VALID
+            for key in ("event_name", "count")
         ],
+        (
+            {"user_id": "u-1", "event_summaries": {"event_name": "signed-up", "count": 3}},
+            400,
+            "parameter_not_found",
+            "event_summaries.first",
+        ),
         (
             {"user_id": "u-1", "event_summaries": {**VALID, "event_name": ""}},
             400,
@@ -363,3 +369,15 @@ def test_reset_clears_summaries(client, other_client, user, db_path, everything)
     assert reset.status_code == 200
     assert stored_summaries(db_path, user["workspace_id"]) == 0
     assert stored_summaries(db_path) == (0 if everything else 1)
+
+
+@pytest.mark.parametrize("given", ["first", "last"])
+def test_one_time_stands_for_both(client, user, given):
+    """2.11 `create_data_event_summaries_request` requires none of the summary's fields and says a
+    summary "should contain the event name, the time the event occurred, and the number of
+    times": one of `first` and `last` is enough."""
+    body = {"user_id": "u-1", "event_summaries": {"event_name": "paid", "count": 2, given: NOW}}
+    response = client.post("/events/summaries", json=body)
+    assert response.status_code == 200, response.get_json()
+    line = summary_lines(client)["paid"]
+    assert (line["count"], line["first"], line["last"]) == (2, iso(NOW), iso(NOW))

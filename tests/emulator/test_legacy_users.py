@@ -62,7 +62,9 @@ def user_count(legacy):
 
 
 def attribute_names(client, model="contact"):
-    listed = client.get(f"/data_attributes?model={model}").get_json()["data"]
+    listed = [
+        a for a in client.get(f"/data_attributes?model={model}").get_json()["data"] if a["custom"]
+    ]
     return {a["name"]: a["data_type"] for a in listed}
 
 

@@ -107,3 +107,15 @@ def test_failed_journal_assertions_say_what_happened(
 def test_a_client_for_any_token_uses_relative_urls(intercom_emulator):
     session = intercom_emulator.client("plugin-shared-token")
     assert session.get("/me").json()["type"] == "admin"
+
+
+def test_the_clock_skips_the_search_lag(intercom_workspace):
+    """The README's idiom: search lags behind a write (Intercom: the delay "can take a few
+    minutes", 2.16 `POST /contacts/search`; 5 s here by default), and advancing the workspace's
+    clock skips the wait. Through the plugin's real `emulator serve`."""
+    intercom_workspace.clock(freeze=True)
+    assert intercom_workspace.post("/contacts", json={"email": "a@b.example"}).status_code == 200
+    query = {"query": {"field": "email", "operator": "=", "value": "a@b.example"}}
+    assert intercom_workspace.post("/contacts/search", json=query).json()["total_count"] == 0
+    intercom_workspace.clock(advance=60)
+    assert intercom_workspace.post("/contacts/search", json=query).json()["total_count"] == 1

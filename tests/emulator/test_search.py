@@ -47,6 +47,8 @@ ATTRIBUTES = {"rings": "integer", "height": "float", "brave": "boolean", "home":
 def people(client):
     """Four contacts created one second apart on a frozen clock, by name."""
     client.post("/_emulator/clock", json={"freeze": True, "at": NOW})
+    # These tests are about what search finds, not about when: no search lag.
+    client.patch("/_emulator/settings", json={"search_lag_seconds": 0})
     for name, data_type in {**ATTRIBUTES, "joined": "date"}.items():
         body = {"name": name, "model": "contact", "data_type": data_type}
         assert client.post("/data_attributes", json=body).status_code == 200
@@ -368,7 +370,33 @@ def test_tag_id_matches_tagged_contacts(client, people, db_path):
 
 
 def test_workspaces_search_only_their_own_contacts(client, other_client, people):
+    other_client.patch("/_emulator/settings", json={"search_lag_seconds": 0})
     other_client.post("/contacts", json={"email": "frodo@shire.example", "name": "Frodo"})
     query = {"field": "email", "operator": "=", "value": "frodo@shire.example"}
     assert [c["id"] for c in find(client, query)["data"]] == [people["Frodo"]["id"]]
     assert find(other_client, query)["total_count"] == 1
+
+
+def test_search_without_per_page_pages_past_150_with_starting_after(client):
+    """`pagination.per_page` is optional: 2.11 `POST /contacts/search` says "The default is `50`
+    results per page" (its schema's `required: [per_page]` notwithstanding; the Node SDK's
+    iterator asks for later pages without it). A client following `starting_after` sees every
+    one of 160 contacts once, past the 150 a page can hold at most [DOC-PAG]."""
+    client.post("/_emulator/clock", json={"freeze": True, "at": NOW})
+    for number in range(160):
+        assert client.post("/contacts", json={"external_id": f"c{number:03}"}).status_code == 200
+    client.post("/_emulator/clock", json={"advance": 3600})  # past the search lag
+    query = {"field": "external_id", "operator": "^", "value": "c"}
+    seen, sizes, pagination = [], [], {}
+    while True:
+        body = {"query": query, **({"pagination": pagination} if pagination else {})}
+        page = client.post("/contacts/search", json=body).get_json()
+        seen += [contact["external_id"] for contact in page["data"]]
+        sizes.append(len(page["data"]))
+        assert page["pages"]["per_page"] == 50 and page["total_count"] == 160
+        following = page["pages"].get("next")
+        if not following:
+            break
+        pagination = {"starting_after": following["starting_after"]}
+    assert sizes == [50, 50, 50, 10]
+    assert sorted(seen) == [f"c{number:03}" for number in range(160)]

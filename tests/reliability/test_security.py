@@ -46,7 +46,9 @@ def world(client: Any) -> dict[str, Any]:
     event = {"event_name": "paid", "created_at": 1_700_000_000, "id": user["id"]}
     assert client.post("/events", json=event).status_code == 202
     attribute = next(
-        a for a in client.get("/data_attributes").get_json()["data"] if a["name"] == "plan_a"
+        a
+        for a in [a for a in client.get("/data_attributes").get_json()["data"] if a["custom"]]
+        if a["name"] == "plan_a"
     )
     admin_id = client.get("/me").get_json()["id"]
     return {

@@ -96,7 +96,7 @@ def list_contacts(ctx: Context, company_id: str, args: dict[str, str]) -> dict[s
     contact_ids = [
         contact_id
         for (contact_id,) in ctx.db.execute(
-            # Merged contacts answer 410 from now on, so they are left out.
+            # Merged contacts are gone (404, or 410 from 2.16 on), so they are left out.
             "SELECT cc.contact_id FROM contact_companies cc JOIN contacts c"
             " ON c.id = cc.contact_id WHERE cc.company_id = ? AND c.merged_into IS NULL"
             " ORDER BY cc.created_at, cc.rowid",

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import secrets
 import uuid
 from typing import Any
 
 from emulator import limits
-from emulator.errors import CompanyNotFound, ParameterInvalid
+from emulator.errors import CompanyNotFound, NotFound, ParameterInvalid, ScrollExists
 from emulator.store import validation
 from emulator.store.companies.records import (
     HAS_USERS,
@@ -20,17 +19,20 @@ from emulator.store.context import Context
 
 
 def retrieve_or_list(ctx: Context, args: dict[str, str]) -> dict[str, Any]:
-    """`GET /companies`: by `company_id` or `name` (404 when none matches), by `tag_id` or
-    `segment_id`, or every company with users. Intercom's description answers all of these
-    with a `company_list` [S2.11], so a lookup is a list of its matches."""
+    """`GET /companies`: by `company_id` or `name` the company itself (404 when none matches),
+    by `tag_id` or `segment_id` a list, else a list of every company with users.
+
+    Intercom's description says "You can fetch a single company by passing in `company_id` or
+    `name`" (and both official SDKs type the answer as a company or a list) although its schema
+    says list [S2.11 `GET /companies`]: a lookup answers the company object. When several
+    companies share a name, the oldest is the one answered (emulator's choice, UNCONFIRMED)."""
     page, per_page = paging(args)
     for key in ("company_id", "name"):
         if args.get(key):
-            rows = select(ctx, f"{key} = ?", [args[key]], "ORDER BY seq")
+            rows = select(ctx, f"{key} = ?", [args[key]], "ORDER BY seq LIMIT 1")
             if not rows:
                 raise CompanyNotFound()
-            offset = (page - 1) * per_page
-            return _page(ctx, rows[offset : offset + per_page], len(rows), page, per_page)
+            return shape(ctx, rows[0])
     if args.get("tag_id"):
         where = "id IN (SELECT company_id FROM company_tags WHERE tag_id = ?)"
         return _list(ctx, where, [args["tag_id"]], "desc", page, per_page)
@@ -100,26 +102,55 @@ def _page(
 
 
 def scroll(ctx: Context, scroll_param: str | None) -> dict[str, Any]:
-    """`GET /companies/scroll`: pages until one comes back empty [S2.11]. The emulator's scroll
-    parameter carries its position, so it never expires and several scrolls may be open."""
-    after = _scroll_position(scroll_param) if scroll_param else 0
+    """`GET /companies/scroll` as Intercom describes it [S2.11 `GET /companies/scroll`]:
+
+    - one scroll open per workspace: starting another (no `scroll_param`) while one is open is
+      400 `scroll_exists`;
+    - a scroll unused for `COMPANY_SCROLL_EXPIRY_SECONDS` (1 minute) expires, by the workspace's
+      clock, and a call with its parameter fails: 404 `not_found` (the code third-party Intercom
+      clients read as "scroll expired"; the message is the emulator's);
+    - the page after the last is empty and ends the scroll (its parameter stops working and a
+      new scroll may start).
+
+    The parameter stays the same for the whole scroll (whether Intercom's changes is
+    UNCONFIRMED). Companies come in creation order, only those with users (the emulator's
+    choice, as for the list)."""
+    row = ctx.db.execute(
+        "SELECT scroll_param, position, used_at FROM company_scrolls WHERE workspace_id = ?",
+        [ctx.workspace.id],
+    ).fetchone()
+    if row is not None and ctx.now - row[2] >= limits.COMPANY_SCROLL_EXPIRY_SECONDS:
+        _end_scroll(ctx)
+        row = None
+    if scroll_param is None:
+        if row is not None:
+            raise ScrollExists()
+        scroll_param, after = str(uuid.uuid4()), 0
+    elif row is None or row[0] != scroll_param:
+        raise NotFound(
+            "Scroll parameter not found: it expired or the scroll ended; start a new scroll",
+            field="scroll_param",
+        )
+    else:
+        after = row[1]
     tail = f"ORDER BY seq LIMIT {limits.COMPANY_SCROLL_PAGE_SIZE}"
     rows = select(ctx, f"seq > ? AND {HAS_USERS}", [after], tail)
-    position = rows[-1]["seq"] if rows else after
+    if rows:
+        ctx.db.execute(
+            "INSERT OR REPLACE INTO company_scrolls (workspace_id, scroll_param, position, used_at)"
+            " VALUES (?, ?, ?, ?)",
+            [ctx.workspace.id, scroll_param, rows[-1]["seq"], ctx.now],
+        )
+    else:
+        _end_scroll(ctx)
     return {
         "type": "list",
         "data": [shape(ctx, row) for row in rows],
         "pages": None,
         "total_count": None,
-        "scroll_param": str(uuid.UUID(hex=secrets.token_hex(10) + f"{position:012x}")),
+        "scroll_param": scroll_param,
     }
 
 
-def _scroll_position(scroll_param: str) -> int:
-    try:
-        return int(uuid.UUID(scroll_param).hex[-12:], 16)
-    except ValueError as exc:
-        # Intercom's answer to an unknown scroll parameter is UNCONFIRMED.
-        raise ParameterInvalid(
-            "scroll_param is not valid; restart the scroll without it", field="scroll_param"
-        ) from exc
+def _end_scroll(ctx: Context) -> None:
+    ctx.db.execute("DELETE FROM company_scrolls WHERE workspace_id = ?", [ctx.workspace.id])

@@ -6,7 +6,7 @@ Other resources use `require(ctx, contact_id)` (the stored row as a dict, or 404
 
 from __future__ import annotations
 
-from emulator.store.contacts.merging import merge
+from emulator.store.contacts.merging import merge, with_merge_history
 from emulator.store.contacts.reading import find_by_external_id, list_page, retrieve
 from emulator.store.contacts.records import require
 from emulator.store.contacts.searching import search
@@ -25,4 +25,5 @@ __all__ = [
     "set_archived",
     "shape",
     "update",
+    "with_merge_history",
 ]

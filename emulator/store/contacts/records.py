@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator import errors
+from emulator import errors, versions
 from emulator.store.context import Context
 
 COLUMNS = (
@@ -32,6 +32,8 @@ COLUMNS = (
 )
 COLUMN_LIST = ", ".join(COLUMNS)
 SELECT = f"SELECT {COLUMN_LIST} FROM contacts"
+# The first version whose description answers a merged contact with 410 (2.10/2.11 say 404).
+MERGED_GONE_FROM = "2.16"
 MERGED_MESSAGE = "This contact has been merged. See the 'Link' header for the canonical contact."
 
 
@@ -58,12 +60,15 @@ def merged_error(canonical_id: str) -> errors.IntercomError:
 
 def require(ctx: Context, contact_id: str) -> dict[str, Any]:
     """The stored row of a live contact as a dict (columns as stored: `custom_attributes` is
-    JSON text). 404 "User Not Found" when this workspace has no such contact [S2.11]; 410 when
-    it was merged into another (Intercom documents that for 2.16; the emulator answers it in
-    every version, since the contact is gone either way)."""
+    JSON text). 404 "User Not Found" when this workspace has no such contact [S2.11]. A contact
+    merged into another answers per the requested version: 410 `contact_merged` with a `Link`
+    from 2.16 on [S2.16 `GET /contacts/{contact_id}`], 404 before ("requesting it by its
+    original ID will return a `404 Not Found` error" [S2.11, S2.10 `GET /contacts/{id}`])."""
     row = find(ctx, contact_id)
     if row is None:
         raise errors.UserNotFound()
     if row["merged_into"]:
-        raise merged_error(row["merged_into"])
+        if versions.at_least(ctx.version, MERGED_GONE_FROM):
+            raise merged_error(row["merged_into"])
+        raise errors.UserNotFound()
     return row
