@@ -6,6 +6,7 @@ tests/not_emulated_list.py); a path Intercom does not have is not in it and stay
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NoReturn
 
 from flask import Blueprint
@@ -21,7 +22,7 @@ def flask_rule(template: str) -> str:
     return re.sub(r"\{([^}]+)\}", r"<\1>", template)
 
 
-def _refuse(method: str, template: str, operation_id: str):  # type: ignore[no-untyped-def]
+def _refuse(method: str, template: str, operation_id: str) -> Callable[..., NoReturn]:
     def refuse(**_path: str) -> NoReturn:
         raise NotEmulated(f"{method} {template} is not emulated (Intercom's {operation_id})")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from emulator.routes.parsing import context, flag, ok, query
 from emulator.store import segments
@@ -11,15 +12,15 @@ blueprint = Blueprint("segments", __name__)
 
 
 @blueprint.get("/segments")
-def list_segments():  # type: ignore[no-untyped-def]
+def list_segments() -> ResponseReturnValue:
     return ok(segments.list_all(context(), flag(query(), "include_count")))
 
 
 @blueprint.get("/segments/<segment_id>")
-def retrieve_segment(segment_id: str):  # type: ignore[no-untyped-def]
+def retrieve_segment(segment_id: str) -> ResponseReturnValue:
     return ok(segments.retrieve(context(), segment_id))
 
 
 @blueprint.get("/contacts/<contact_id>/segments")
-def list_segments_for_contact(contact_id: str):  # type: ignore[no-untyped-def]
+def list_segments_for_contact(contact_id: str) -> ResponseReturnValue:
     return ok(segments.list_for_contact(context(), contact_id))

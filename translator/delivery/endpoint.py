@@ -46,8 +46,6 @@ from translator.delivery.lines import Line, escaped, parsed_line
 from translator.delivery.pipeline import Delivery
 
 SINGLE_TYPES = ("identify", "track", "group", "page", "screen", "alias")
-# What a batch may say once for all its messages (Segment's HTTP API: batch `context`).
-SHARED_KEYS = ("context", "integrations")
 # Segment's limits: 32 KB a message, 500 KB a batch request (its HTTP API documentation).
 MAX_BODY_BYTES = 512 * 1024
 

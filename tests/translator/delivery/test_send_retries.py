@@ -53,7 +53,7 @@ def _app(state: Scripted) -> Flask:
     app = Flask(__name__)
 
     @app.route("/<path:path>", methods=["GET", "POST", "PUT", "DELETE"])
-    def answer(path: str):  # type: ignore[no-untyped-def]
+    def answer(path: str) -> Any:
         path = "/" + path
         state.seen.append(
             (request.method, path, dict(request.headers), request.get_json(True, True))
