@@ -43,7 +43,7 @@ def default_workers() -> int:
     """`emulator serve`'s default --workers, read from its command line definition."""
     from emulator.cli import serve
 
-    return next(int(p.default) for p in serve.params if p.name == "workers")  # type: ignore[arg-type]
+    return next(int(p.default) for p in serve.params if p.name == "workers")
 
 
 def ensure_npm_packages() -> Path:

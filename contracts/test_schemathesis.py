@@ -61,7 +61,7 @@ def test_every_operation_answers_as_described(case: Any) -> None:
     case.call_and_validate()
 
 
-class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+class Scenario(schema.as_state_machine()):
     """Follows the links (create a contact, then show, update, tag, delete it...) in a workspace
     of its own."""
 

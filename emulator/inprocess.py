@@ -101,7 +101,7 @@ class InProcessApp:
 # --- requests -----------------------------------------------------------------------------------
 
 
-class WSGIAdapter(BaseAdapter):  # type: ignore[misc]
+class WSGIAdapter(BaseAdapter):
     """A requests transport adapter that calls the emulator's app instead of opening a socket."""
 
     def __init__(self, app: Flask | str | Path | None = None) -> None:

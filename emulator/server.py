@@ -214,7 +214,7 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-class _Arbiter(Arbiter):  # type: ignore[misc]
+class _Arbiter(Arbiter):
     """Ctrl-C stops as SIGTERM does: requests in flight are answered first (up to the graceful
     timeout). gunicorn's own Ctrl-C exits the workers at once, mid-response, with a traceback."""
 
@@ -222,7 +222,7 @@ class _Arbiter(Arbiter):  # type: ignore[misc]
         self.handle_term()
 
 
-class EmulatorServer(BaseApplication):  # type: ignore[misc]
+class EmulatorServer(BaseApplication):
     """gunicorn with our own settings and an app factory called in each worker."""
 
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
@@ -245,7 +245,7 @@ class EmulatorServer(BaseApplication):  # type: ignore[misc]
         return _GunicornDrop(self.factory())
 
 
-class _GranianListener(MPServer):  # type: ignore[misc]
+class _GranianListener(MPServer):
     """granian's worker manager on the socket bound here. granian would bind its own and print
     the port it was given, so `--port 0` could not tell which one the kernel picked."""
 
