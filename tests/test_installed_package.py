@@ -42,7 +42,7 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def _run(*command: str | Path, cwd: Path, timeout: float = 600) -> str:
+def _run(*command: str | Path, cwd: Path, timeout: float = 600, log: Path | None = None) -> str:
     result = subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
@@ -52,6 +52,8 @@ def _run(*command: str | Path, cwd: Path, timeout: float = 600) -> str:
         timeout=timeout,
     )
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+    if log is not None:
+        log.write_text(result.stdout + result.stderr)
     return result.stdout
 
 
@@ -69,7 +71,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(ROOT / name, source / name)
     pip = (sys.executable, "-m", "pip", "--disable-pip-version-check")
-    _run(*pip, "wheel", "-qq", "--no-deps", "-w", work / "dist", source, cwd=work)
+    # -q, not -qq: what the build backend warns about shows (test_the_build_warns_about_nothing).
+    build = ("wheel", "-q", "--no-deps", "-w", work / "dist", source)
+    _run(*pip, *build, cwd=work, log=work / "build.log")
     (wheel,) = (work / "dist").glob("intercom_emulator-*.whl")
     _run(sys.executable, "-m", "venv", "--without-pip", work / "venv", cwd=work)
     target = work / "venv" / "bin" / "python"
@@ -178,6 +182,13 @@ def test_the_plugin_validates_as_the_repository_does(intercom_workspace, interco
     assert intercom_workspace.get("/openapi.json").status_code == 200
     intercom_journal.assert_called("PUT", "/contacts/abc", times=1, status=400)
 """
+
+
+def test_the_build_warns_about_nothing(installed: Path) -> None:
+    """setuptools warned at every install (the license as a TOML table), ~45 lines before
+    `make serve` answered (issue 17, item 7)."""
+    log = (installed.parent.parent / "build.log").read_text()
+    assert "Warning" not in log and "deprecated" not in log, log
 
 
 def test_the_pytest_plugin_works_from_the_install(installed: Path, tmp_path: Path) -> None:
