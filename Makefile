@@ -1,5 +1,7 @@
 # The two commands a newcomer needs: `make serve` and `make test`. Both create .venv on first use.
-PYTHON ?= python3.11
+# Any Python 3.11 or later will do: `make PYTHON=python3.12 serve`. Without PYTHON, python3.11,
+# else python3 (refused below unless it is 3.11 or later).
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -9,20 +11,24 @@ DB ?= emulator.db
 .PHONY: serve test contracts lint format bench clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "make: '$(PYTHON)' is not Python 3.11 or later; name one: make PYTHON=python3.12 $(or $(MAKECMDGOALS),serve)" >&2; \
+	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install -qq --upgrade pip
 
-# Reinstall when the project's declaration changes.
+# Reinstall when the project's declaration changes. -qq: errors only (pip's -q still relays the
+# build backend's notices, such as setuptools' "Editable installation" one).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install -qq -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(VENV)/.installed $@
 
 serve: $(VENV)/.installed
-	$(BIN)/emulator serve --host $(HOST) --port $(PORT) --db $(DB)
+	$(BIN)/intercom-emulator serve --host $(HOST) --port $(PORT) --db $(DB)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -257,7 +257,7 @@ def contract_config() -> schemathesis.Config:
                 "database": "none",
                 "allow-extra-parameters": False,
             },
-            # The stateful phase follows the links openapi/ declares, and no guessed ones.
+            # The stateful phase follows the links description/ declares, and no guessed ones.
             "phases": {"stateful": {"inference": {"algorithms": []}}},
             "operations": operations,
         }
@@ -268,7 +268,7 @@ def contract_config() -> schemathesis.Config:
 def refusal_of_valid_data_is_beyond_the_schema(ctx: Any, response: Any, case: Any) -> bool | None:
     """A schema-valid request refused with a status REFUSALS_BEYOND_THE_SCHEMA lets through
     must carry one of the refusals listed there (any other is a bug of the emulator or of
-    openapi/)."""
+    emulator/description/)."""
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive:
         return None

@@ -1,4 +1,4 @@
-"""The emulator answers as openapi/ says: schemathesis against it, in process, every operation,
+"""The emulator answers as description/ says: schemathesis against it, in process, every operation,
 every check, and the stateful sequences the description's links allow.
 
 Each generated case runs as a fresh bearer token (its own empty workspace); each stateful

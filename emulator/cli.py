@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from emulator import control_client, server
+from emulator import control_client, server, startup
 from emulator import settings as declared
 from emulator.config import ConfigError, build
 
@@ -147,7 +147,8 @@ def serve(
     try:
         config = build(db_path, tokens, config_file, chosen)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise startup.StartupError(str(exc)) from None
+    startup.check(config)
     config["ADMIN_TOKEN"] = admin_token
     try:
         sock = server.bind(host, port)
@@ -157,7 +158,7 @@ def serve(
     label = "in memory" if db_path == ":memory:" else str(Path(db_path).resolve())
 
     def announce() -> None:
-        click.echo(server.ready_message(url, label))
+        click.echo(startup.ready_message(url, label, config))
         sys.stdout.flush()
 
     server.run(config, sock, workers, threads, on_ready=announce, server=server_name)

@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
     app.after_request(finish)
     app.teardown_request(abandon)
     app.extensions["request_validation"] = request_validation.for_rules(
-        app.extensions.get("openapi_dir"),
+        app.extensions["openapi_dir"],
         [
             (method, rule.rule)
             for rule in app.url_map.iter_rules()
@@ -97,7 +97,7 @@ def _is_read_only() -> bool:
 
 
 def _request_violation() -> errors.IntercomError | None:
-    """What openapi/ refuses in this request's body or query (see emulator.request_validation)."""
+    """What description/ refuses in the request's body or query (emulator.request_validation)."""
     req = request._get_current_object()
     rule = req.url_rule
     method = "GET" if req.method == "HEAD" else req.method  # HEAD is GET without a body

@@ -1,12 +1,11 @@
-"""The emulator's OpenAPI description: read from `openapi/` and merged (served at
+"""The emulator's OpenAPI description: read from `emulator/description/` and merged (served at
 `GET /openapi.json` by emulator.routes.description).
 
-The description lives at the repository root (`openapi/intercom.yaml`: Intercom's surface;
-`openapi/emulator.yaml`: the control API), beside this package rather than inside it, because it
-is a document people read and other tools (schemathesis, the contract tests) load directly. The
-project is installed editable (`pip install -e .`, as the Makefile does), so the files are found
-relative to this module. A copy installed without them still runs; `/openapi.json` then answers
-404 and says why.
+The description ships inside the package, as package data (`emulator/description/intercom.yaml`:
+Intercom's surface; `emulator/description/emulator.yaml`: the control API), so an installed
+emulator serves and validates exactly what the repository's does. It is also a document people
+read and other tools (schemathesis, the contract tests) load directly. Without it the emulator
+refuses to start (`required()` raises `DescriptionMissing`) rather than answer differently.
 
 `emulator.yaml` refers to shared schemas as `./intercom.yaml#/components/...`; merging turns
 those into local references, so the served document stands alone. Operations marked
@@ -19,16 +18,13 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-log = logging.getLogger("emulator")
-
-DESCRIPTION_DIR = Path(__file__).resolve().parents[1] / "openapi"
+DESCRIPTION_DIR = Path(__file__).resolve().parent / "description"
 SURFACE_FILE = "intercom.yaml"
 CONTROL_FILE = "emulator.yaml"
 NOT_EMULATED_FILE = "not_emulated.yaml"  # Intercom operations answered 501 `not_emulated`
@@ -121,11 +117,8 @@ def without_planned(document: dict[str, Any]) -> dict[str, Any]:
 
 def not_emulated(directory: Path = DESCRIPTION_DIR) -> list[dict[str, str]]:
     """Intercom's operations the emulator does not serve (`{method, path, operationId}`), from
-    `not_emulated.yaml`; none when the file is not installed."""
-    path = directory / NOT_EMULATED_FILE
-    if not path.exists():
-        return []
-    return list(read(path).get("operations", []))
+    `not_emulated.yaml`."""
+    return list(read(directory / NOT_EMULATED_FILE).get("operations", []))
 
 
 @functools.cache
@@ -145,12 +138,18 @@ def served_json(directory: Path, include_planned: bool) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def installed_directory() -> Path | None:
-    """Where the description is, read now so a broken file shows at start-up; None (with a
-    warning) when it is not installed: `/openapi.json` then answers 404."""
+class DescriptionMissing(RuntimeError):
+    """The description is not where the package keeps it: a broken install."""
+
+
+def required() -> Path:
+    """Where the description is, read now so a missing or broken file shows at start-up, never
+    as answers that differ from the repository's."""
     try:
         served_json(DESCRIPTION_DIR, False)
     except FileNotFoundError as exc:
-        log.warning("no OpenAPI description at %s: /openapi.json will answer 404", exc.filename)
-        return None
+        raise DescriptionMissing(
+            f"the emulator's OpenAPI description is missing ({exc.filename}): reinstall the"
+            " intercom-emulator package"
+        ) from None
     return DESCRIPTION_DIR

@@ -1,4 +1,4 @@
-"""Every API request checked against openapi/ before it reaches the store.
+"""Every API request checked against emulator/description/ before it reaches the store.
 
 `RequestValidation.build` compiles, once when the app is built, one validator per operation for
 its JSON body (or the Messenger's form fields) and one for its query parameters. A request that
@@ -15,12 +15,12 @@ the description refuses gets Intercom's `error.list` (worded by emulator/validat
 
 A schema node may say `x-emulator-checked-by-store: [keyword, ...]`: a violation of those keywords
 there is left to the store, which refuses it with Intercom's own wording (e.g. "Data Type isn't
-an option"); openapi/README.md lists each one and why.
+an option"); emulator/description/README.md lists each one and why.
 
 Query parameters and form fields arrive as text: each is read as the type its schema declares
 (`5` as 5, `true` as true) before it is checked; text that does not read as that type fails the
 type check. Validation uses `jsonschema_rs` (a compiled validator checks a contact body in a few
-microseconds; the pure-Python `jsonschema` took ~300 us there, see openapi/README.md).
+microseconds; the pure-Python `jsonschema` took ~300 us there, see emulator/description/README.md).
 """
 
 from __future__ import annotations
@@ -130,11 +130,9 @@ class RequestValidation:
         return cls(operations)
 
 
-def for_rules(directory: Path | None, rules: Iterable[tuple[str, str]]) -> RequestValidation:
-    """The validation of these (method, Flask rule) pairs against the description installed in
-    `directory`; none when it is not installed (the store's own checks still apply)."""
-    if directory is None:
-        return RequestValidation({})
+def for_rules(directory: Path, rules: Iterable[tuple[str, str]]) -> RequestValidation:
+    """The validation of these (method, Flask rule) pairs against the description in
+    `directory`."""
     return RequestValidation.build(openapi.load(directory), rules)
 
 

@@ -69,14 +69,6 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def ready_message(url: str, db_label: str) -> str:
-    return (
-        f"Intercom emulator ready on {url} (database: {db_label})\n"
-        f"Try: curl -s {url}/me -H 'Authorization: Bearer my-token' -H 'Accept: application/json'\n"
-        "Press Ctrl-C to stop."
-    )
-
-
 def run(
     config: dict[str, Any],
     sock: socket.socket,
@@ -109,8 +101,7 @@ def _warm_caches() -> None:
     instead of parsing the YAML itself (a third of a second each, on the first request's path)."""
     from emulator import openapi
 
-    with contextlib.suppress(FileNotFoundError):  # the app says so itself, in each worker
-        openapi.served_json(openapi.DESCRIPTION_DIR, False)
+    openapi.served_json(openapi.required(), False)
 
 
 def _run_granian(

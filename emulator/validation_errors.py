@@ -1,4 +1,4 @@
-"""What a validation error of openapi/ means to Intercom's client: the IntercomError to answer.
+"""What a validation error of description/ means to Intercom's client: the IntercomError to answer.
 
 `first_error` turns the errors a compiled `jsonschema_rs` validator finds into the one Intercom
 would answer (unknown keys first, then missing fields, then the rest, in the order the body sent

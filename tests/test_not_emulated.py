@@ -1,11 +1,12 @@
 """What is not emulated says so (issue 14, item 11): each operation of Intercom's 2.11
-description that openapi/intercom.yaml does not describe answers 501 `not_emulated`, naming the
-operation, and README.md's table of operations, `/openapi.json`, openapi/not_emulated.yaml and
+description that description/intercom.yaml does not describe answers 501 `not_emulated`, naming the
+operation, and README.md's table of operations, `/openapi.json`, description/not_emulated.yaml and
 the app's routes agree about which operations are served."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from tests.test_route_coverage import normalise
 DESCRIPTION = openapi.load()
 NOT_EMULATED = openapi.not_emulated()
 NOT_INTERCOM_REST = {"Emulator", "Users", "Messenger"}  # control API, 1.4, Messenger
-README = (openapi.DESCRIPTION_DIR.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 _ROW = re.compile(r"^\| `(\w+)` \| `(GET|POST|PUT|DELETE|PATCH) (/\S*)` \| (yes|no)\b", re.M)
 
 
@@ -49,12 +50,12 @@ def app() -> Flask:
 
 def test_the_list_and_the_description_do_not_overlap() -> None:
     described = {(m, normalise(p)) for _, m, p in emulated_intercom_operations()}
-    assert NOT_EMULATED, "openapi/not_emulated.yaml is empty"
+    assert NOT_EMULATED, "emulator/description/not_emulated.yaml is empty"
     assert not {(m, normalise(p)) for _, m, p in unemulated_operations()} & described
 
 
 def test_the_list_is_what_intercoms_description_less_ours_gives() -> None:
-    """openapi/not_emulated.yaml was written by tests/not_emulated_list.py from Intercom's 2.11
+    """description/not_emulated.yaml was written by tests/not_emulated_list.py from Intercom's 2.11
     description and ours; regenerating it now must give the same file."""
     reference = intercom_reference.load("2.11")
     if reference is None:

@@ -1,5 +1,5 @@
-"""openapi/ is valid OpenAPI 3.1, agrees with Intercom's own 2.11 description wherever it does
-not say (in openapi/differences.yaml and README.md) why it differs, and can catch a response
+"""description/ is valid OpenAPI 3.1, agrees with Intercom's own 2.11 description wherever it does
+not say (in description/differences.yaml and README.md) why it differs, and can catch a response
 that does not match it."""
 
 from __future__ import annotations
@@ -173,11 +173,11 @@ def test_our_intercom_operations_agree_with_intercoms_description(intercom_2_11:
     unlisted = [found[key] for key in sorted(found.keys() - allowed)]
     stale = sorted(allowed - found.keys())
     assert not unlisted and not stale, (
-        "openapi/ and Intercom's description differ in ways openapi/differences.yaml does not"
+        "description/ and Intercom's description differ in ways differences.yaml does not"
         " list (fix the description, or list the difference with its reason there and in"
-        " openapi/README.md):\n  "
+        " emulator/description/README.md):\n  "
         + "\n  ".join(unlisted)
-        + "\nListed in openapi/differences.yaml but no longer different (remove them):\n  "
+        + "\nListed in description/differences.yaml but no longer different (remove them):\n  "
         + "\n  ".join(stale)
     )
 
@@ -185,7 +185,7 @@ def test_our_intercom_operations_agree_with_intercoms_description(intercom_2_11:
 @pytest.mark.parametrize("entry", DIFFERENCES["differences"], ids=lambda entry: entry["key"])
 def test_each_listed_difference_is_explained_in_the_readme(entry: dict[str, str]) -> None:
     assert entry.get("reason"), f"{entry['key']} has no reason"
-    assert f"`{entry['key']}`" in README, f"openapi/README.md does not explain {entry['key']}"
+    assert f"`{entry['key']}`" in README, f"description/README.md does not explain {entry['key']}"
 
 
 def test_the_comparison_sees_a_difference() -> None:
@@ -263,16 +263,13 @@ def test_an_undocumented_status_fails_our_description(
         our_description.errors("POST", "/contacts", 201, contact)
 
 
-def test_without_its_files_the_emulator_still_starts_and_says_why(
+def test_without_its_description_the_emulator_refuses_to_start(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """An emulator installed without openapi/ serves the API; /openapi.json answers 404."""
+    """A broken install never serves answers that differ from the repository's (issue 17)."""
     monkeypatch.setattr(openapi, "DESCRIPTION_DIR", tmp_path / "nowhere")
-    client = create_app({"DATABASE": ":memory:"}).test_client()
-    response = client.get("/openapi.json")
-    assert response.status_code == 404
-    assert "not installed" in response.get_json()["errors"][0]["message"]
-    assert client.get("/_emulator/health").status_code == 200
+    with pytest.raises(openapi.DescriptionMissing, match="reinstall the intercom-emulator"):
+        create_app({"DATABASE": ":memory:"})
 
 
 def test_planned_operations_and_links_to_them_are_left_out_of_what_is_served() -> None:

@@ -1,4 +1,4 @@
-"""Every route the emulator serves is described in openapi/, and every described operation not
+"""Every route the emulator serves is described in description/, and every described operation not
 marked `x-emulator-status: planned` is served: method plus path, parameter names aside."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from emulator import create_app, openapi
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 IGNORED_ENDPOINTS = {"static"}  # Flask's own static-file route; the emulator serves no files
-# Intercom's operations answered 501 `not_emulated`: listed in openapi/not_emulated.yaml, not
+# Intercom's operations answered 501 `not_emulated`: listed in description/not_emulated.yaml, not
 # described as served (tests/test_not_emulated.py checks them).
 IGNORED_BLUEPRINTS = {"not_emulated"}
 
@@ -54,7 +54,7 @@ def test_parameter_names_do_not_matter(text: str, expected: str) -> None:
 def test_every_route_is_described(routes: set[tuple[str, str]]) -> None:
     described = {(method, normalise(path)): op for method, path, op in DESCRIBED}
     missing = sorted(route for route in routes if route not in described)
-    assert not missing, "Flask routes missing from openapi/:\n" + "\n".join(
+    assert not missing, "Flask routes missing from emulator/description/:\n" + "\n".join(
         f"  {method} {path}" for method, path in missing
     )
     marked = sorted(

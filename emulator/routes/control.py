@@ -54,7 +54,7 @@ def reset() -> ResponseReturnValue:
 @blueprint.post("/seed")
 def seed_workspace() -> ResponseReturnValue:
     document = seed.read_document(request.get_data(cache=True), request.mimetype or "")
-    # Each item is checked as the API request it stands for would be (openapi/).
+    # Each item is checked as the API request it stands for would be (description/).
     check_item = current_app.extensions["request_validation"].check_body
     with access.control_context() as ctx:
         return ok(seed.apply(ctx, document, check_item))

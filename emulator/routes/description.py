@@ -7,7 +7,6 @@ from flask import Blueprint, Response, current_app
 from flask.blueprints import BlueprintSetupState
 
 from emulator import openapi
-from emulator.errors import NotFound
 from emulator.routes.parsing import flag, query
 
 blueprint = Blueprint("openapi", __name__)
@@ -15,13 +14,11 @@ blueprint = Blueprint("openapi", __name__)
 
 @blueprint.record_once
 def _load_at_start_up(state: BlueprintSetupState) -> None:
-    state.app.extensions["openapi_dir"] = openapi.installed_directory()
+    state.app.extensions["openapi_dir"] = openapi.required()
 
 
 @blueprint.get("/openapi.json")
 def description() -> Response:
-    directory = current_app.extensions.get("openapi_dir")
-    if directory is None:
-        raise NotFound("The OpenAPI description (openapi/) is not installed with this emulator")
+    directory = current_app.extensions["openapi_dir"]
     include_planned = flag(query(), "planned")
     return Response(openapi.served_json(directory, include_planned), mimetype="application/json")

@@ -1,7 +1,7 @@
 """Intercom's operations the emulator does not serve: each answers 501 `not_emulated`, naming the
 operation, after the token, version and rate-limit checks every request goes through. The list
-is `openapi/not_emulated.yaml`, derived from Intercom's description when it was written (see
-tests/not_emulated_list.py); a path Intercom does not have is not in it and stays 404."""
+is `emulator/description/not_emulated.yaml`, derived from Intercom's description when it was
+written (see tests/not_emulated_list.py); a path Intercom does not have is not in it: 404."""
 
 from __future__ import annotations
 

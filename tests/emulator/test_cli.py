@@ -45,7 +45,9 @@ def test_bad_config_file_is_a_one_line_error(tmp_path):
     config.write_text('[settings]\nevent_name_limit = "lots"\n')
     result = CliRunner().invoke(main, ["serve", "--config", str(config)])
     assert result.exit_code == 2
-    assert "'event_name_limit' must be a positive integer" in result.output
+    assert result.output == (
+        f"Error: {config}: settings: 'event_name_limit' must be a positive integer\n"
+    )
     config.write_text("[settings\n")
     result = CliRunner().invoke(main, ["serve", "--config", str(config)])
     assert result.exit_code == 2 and "is not valid TOML" in result.output

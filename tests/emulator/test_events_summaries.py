@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from emulator import create_app, openapi
+from emulator import create_app, request_validation
 from tests.conftest import ApiClient
 from tests.intercom_errors import first_error
 
@@ -218,13 +218,13 @@ def test_deleting_the_contact_deletes_its_summaries(client, user, db_path):
 
 
 @pytest.fixture(params=["request validation", "store alone"])
-def checking(request, client, tmp_path, monkeypatch):
-    """The client, or one of an emulator installed without openapi/ (no request validation),
-    whose store must refuse the same bodies with the same codes and fields."""
+def checking(request, client, tmp_path):
+    """The client, or one of an emulator without its request validation, whose store must
+    refuse the same bodies with the same codes and fields."""
     if request.param == "request validation":
         return client
-    monkeypatch.setattr(openapi, "DESCRIPTION_DIR", tmp_path / "nowhere")
     app = create_app({"DATABASE": str(tmp_path / "unvalidated.db")})
+    app.extensions["request_validation"] = request_validation.RequestValidation({})
     return ApiClient(app.test_client(), client.token)
 
 

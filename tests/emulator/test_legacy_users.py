@@ -40,7 +40,7 @@ def frozen(client):
 
 
 def described(body, schema):
-    """`body` matches the schema openapi/ gives it (1.4 is not in Intercom's 2.x description)."""
+    """`body` matches the schema description/ gives it (1.4 is not in Intercom's 2.x one)."""
     jsonschema.validate(
         body, {"$ref": f"#/components/schemas/{schema}", "components": DESCRIPTION["components"]}
     )

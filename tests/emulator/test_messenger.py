@@ -67,7 +67,7 @@ def track(browser, app_id, name="clicked", user_data=None, **fields):
 
 
 def described(response, schema):
-    """A 200 whose body matches the schema openapi/ gives it."""
+    """A 200 whose body matches the schema emulator/description/ gives it."""
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     reference = {"$ref": f"#/components/schemas/{schema}"}

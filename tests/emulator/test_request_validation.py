@@ -1,4 +1,4 @@
-"""Every API request is checked against openapi/ before it reaches the store, and refused as
+"""Every API request is checked against description/ before it reaches the store, and refused as
 Intercom refuses: `bad_request` for an unknown key, `parameter_not_found` for a missing field,
 `parameter_invalid` for any other violation, each naming the field."""
 
@@ -217,12 +217,9 @@ def test_validators_are_compiled_when_the_app_is_built_not_per_request(
     assert len(compiled) == at_start_up
 
 
-def test_without_the_description_the_store_still_checks(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
-    monkeypatch.setattr(openapi, "DESCRIPTION_DIR", tmp_path / "nowhere")
+def test_without_the_request_validation_the_store_still_checks(tmp_path: Any) -> None:
     app = create_app({"DATABASE": str(tmp_path / "e.db")})
-    assert app.extensions["request_validation"].operations == {}
+    app.extensions["request_validation"] = request_validation.RequestValidation({})
     response = app.test_client().post(
         "/data_attributes", json={"name": 7}, headers={"Authorization": "Bearer t"}
     )

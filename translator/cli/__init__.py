@@ -43,7 +43,8 @@ class TranslatorGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=TranslatorGroup)
+@click.group(cls=TranslatorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="intercom-emulator")
 def main() -> None:
     """Translate Segment Spec analytics events into Intercom API calls."""
 
