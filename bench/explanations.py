@@ -38,7 +38,7 @@ def _ceiling(data: dict[str, Any]) -> str:
     lines = [
         "### Emulator against the bare Flask + SQLite ceiling\n",
         "Per request the emulator finds the token's workspace (and whether it has fault"
-        " rules), checks the request against its OpenAPI description, counts it in two rate-limit windows"
+        " rules), checks it against the description, counts it in two rate-limit windows"
         " (memory the worker processes share), shapes Intercom's whole object (a contact"
         " carries its tags and companies) and journals it with both bodies. A write holds"
         " SQLite's write lock from `BEGIN IMMEDIATE` to the `COMMIT` after its journal entry;"
