@@ -80,7 +80,9 @@ def flush(
     cleared). Taking the write lock also waits for a writer that took entries and has not
     committed them yet."""
     with database.write_transaction(db):
-        _insert(db, [*shared.take(), *rows], prune_due)
+        # A glance first: most writers find the log empty, and need not take its lock.
+        pending = shared.take() if shared.pending_bytes() else []
+        _insert(db, [*pending, *rows], prune_due)
 
 
 def prune(db: sqlite_utils.Database, workspace_id: str) -> None:
