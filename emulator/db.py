@@ -32,8 +32,9 @@ WRITERS_SUFFIX = "-writers"
 _SAVEPOINT = "request_op"
 
 _local = threading.local()
-# Write transactions this process has ended (the upkeep thread checkpoints after them).
-writes_ended = 0
+# Write transactions this process has ended, by database path (the upkeep thread checkpoints
+# a database after them).
+_writes_ended: dict[str, int] = {}
 # Keeps each in-memory database alive while the app that owns it exists.
 _memory_anchors: dict[str, sqlite3.Connection] = {}
 
@@ -55,6 +56,7 @@ class _QueuedConnection(sqlite3.Connection):
 
     writers_fd = -1
     holding = False
+    path = ""
 
     def take_turn(self) -> None:
         if not self.holding:
@@ -68,8 +70,7 @@ class _QueuedConnection(sqlite3.Connection):
             if self.holding and not self.in_transaction:
                 self.holding = False
                 fcntl.flock(self.writers_fd, fcntl.LOCK_UN)
-                global writes_ended
-                writes_ended += 1
+                _writes_ended[self.path] = _writes_ended.get(self.path, 0) + 1
 
     def close(self) -> None:
         super().close()
@@ -90,6 +91,7 @@ def _open(path: str, autocheckpoint: bool = True) -> sqlite3.Connection:
         factory=sqlite3.Connection if is_uri else _QueuedConnection,
     )
     if isinstance(conn, _QueuedConnection):
+        conn.path = path
         conn.writers_fd = os.open(path + WRITERS_SUFFIX, os.O_RDWR | os.O_CREAT, 0o644)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -115,6 +117,16 @@ def connect(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
         db = sqlite_utils.Database(_open(path, autocheckpoint))
         cache[path] = db
     return db
+
+
+def writes_ended(path: str) -> int:
+    """How many write transactions on `path` this process has ended so far."""
+    return _writes_ended.get(path, 0)
+
+
+def open_database(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
+    """A connection of its own to `path` (not this thread's): close it when done."""
+    return sqlite_utils.Database(_open(path, autocheckpoint))
 
 
 def close_all() -> None:

@@ -29,6 +29,8 @@ import os
 import threading
 import weakref
 
+import sqlite_utils
+
 from emulator import db as database
 from emulator import shared as shared_memory
 from emulator.store import journal
@@ -45,26 +47,33 @@ class Upkeep:
         self.storage = storage
         # Workspaces whose journal is due a prune (emulator.store.journal adds to it).
         self.prune_due: set[str] = set()
-        self._checkpointed_after = -1
+        self._checkpointed_after = 0
+        self._db: sqlite_utils.Database | None = None  # the thread's own, opened when needed
 
     def wake(self) -> None:
         """Do the chores now rather than at the next tick (the log is due to be moved)."""
         _wake.set()
 
     def tend(self) -> None:
-        """Every chore that is due, each in a short transaction of its own."""
-        db = self.storage.connect()
+        """Every chore that is due, each in a short transaction of its own; a database with
+        none due is not even connected to."""
         shared = self.storage.shared
         if shared.pending_bytes() * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES:
-            journal.flush(db, shared, prune_due=self.prune_due)
+            journal.flush(self._connection(), shared, prune_due=self.prune_due)
         due, self.prune_due = self.prune_due, set()
         for workspace_id in due:
-            journal.prune(db, workspace_id)
-        writes = database.writes_ended
-        if writes != self._checkpointed_after:
+            journal.prune(self._connection(), workspace_id)
+        if database.writes_ended(self.storage.path) != self._checkpointed_after:
             # Writes ended here and now (a flush or a prune) are in this checkpoint too.
-            self._checkpointed_after = database.writes_ended
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self._checkpointed_after = database.writes_ended(self.storage.path)
+            self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _connection(self) -> sqlite_utils.Database:
+        if self._db is None:
+            self._db = database.open_database(self.storage.path, autocheckpoint=False)
+            # Closed with the Upkeep (the app gone), by whichever thread drops it last.
+            weakref.finalize(self, self._db.conn.close)
+        return self._db
 
 
 _watched: weakref.WeakSet[Upkeep] = weakref.WeakSet()
