@@ -75,7 +75,7 @@ def _top(profile: cProfile.Profile, count: int) -> list[dict[str, Any]]:
     stats = pstats.Stats(profile, stream=io.StringIO())
     rows = []
     for (filename, line, function), (_, calls, tottime, cumtime, _) in stats.stats.items():
-        where = filename.split("/site-packages/")[-1].split("/work/main/")[-1]
+        where = filename.split("/site-packages/")[-1].split(f"{Path.cwd()}/")[-1]
         rows.append(
             {
                 "function": f"{where}:{line}({function})",
@@ -90,12 +90,12 @@ def _top(profile: cProfile.Profile, count: int) -> list[dict[str, Any]]:
 
 # Functions whose cumulative time splits a request into the pipeline's parts.
 COMPONENTS = {
-    "pipeline before the route (auth, workspace, faults, rate limit, BEGIN)": "app.py(_begin)",
+    "pipeline before the route (auth, workspace, faults, rate limit, BEGIN)": "lifecycle.py(begin)",
     "  workspace lookup": "workspaces.py(find)",
     "  fault rules lookup": "faults.py(take)",
     "  rate limit counters": "ratelimit.py(admit)",
     "  request checked against the description": "request_validation.py(check)",
-    "pipeline after the route (journal, COMMIT)": "app.py(_finish)",
+    "pipeline after the route (journal, COMMIT)": "lifecycle.py(finish)",
     "  journal entry and insert": "journal.py(record)",
     "JSON body parsing": "parsing.py(json_body)",
     "response JSON encoding": "parsing.py(ok)",

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import access, lifecycle, limits, migrations, rendering, routes
+from emulator import access, encoding, lifecycle, limits, migrations, rendering, routes, upkeep
 from emulator import db as database
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -30,9 +30,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cfg = {**DEFAULT_CONFIG, **(config or {})}
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
-    app.json.sort_keys = False  # keep Intercom's field order
-    app.json.compact = True
+    encoding.init_app(app)  # orjson, keys in Intercom's order
     storage = database.storage_for(cfg["DATABASE"])
+    # Before any connection opens: request connections leave the WAL's checkpoints to it.
+    app.extensions["upkeep"] = upkeep.start(storage)
     migrations.migrate(storage.connect())
     access.init_app(app, storage, cfg)
     rendering.init_app(app)

@@ -32,6 +32,9 @@ WRITERS_SUFFIX = "-writers"
 _SAVEPOINT = "request_op"
 
 _local = threading.local()
+# Write transactions this process has ended, by database path (the upkeep thread checkpoints
+# a database after them).
+_writes_ended: dict[str, int] = {}
 # Keeps each in-memory database alive while the app that owns it exists.
 _memory_anchors: dict[str, sqlite3.Connection] = {}
 
@@ -53,6 +56,7 @@ class _QueuedConnection(sqlite3.Connection):
 
     writers_fd = -1
     holding = False
+    path = ""
 
     def take_turn(self) -> None:
         if not self.holding:
@@ -66,6 +70,7 @@ class _QueuedConnection(sqlite3.Connection):
             if self.holding and not self.in_transaction:
                 self.holding = False
                 fcntl.flock(self.writers_fd, fcntl.LOCK_UN)
+                _writes_ended[self.path] = _writes_ended.get(self.path, 0) + 1
 
     def close(self) -> None:
         super().close()
@@ -74,7 +79,7 @@ class _QueuedConnection(sqlite3.Connection):
             self.writers_fd = -1
 
 
-def _open(path: str) -> sqlite3.Connection:
+def _open(path: str, autocheckpoint: bool = True) -> sqlite3.Connection:
     is_uri = path.startswith("file:")
     conn = sqlite3.connect(
         path,
@@ -86,6 +91,7 @@ def _open(path: str) -> sqlite3.Connection:
         factory=sqlite3.Connection if is_uri else _QueuedConnection,
     )
     if isinstance(conn, _QueuedConnection):
+        conn.path = path
         conn.writers_fd = os.open(path + WRITERS_SUFFIX, os.O_RDWR | os.O_CREAT, 0o644)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -94,20 +100,33 @@ def _open(path: str) -> sqlite3.Connection:
         # transaction through a process crash (kill -9), losing only on power failure.
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        if not autocheckpoint:  # the upkeep thread checkpoints instead (emulator.upkeep)
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
     return conn
 
 
-def connect(path: str) -> sqlite_utils.Database:
-    """This thread's connection to `path`, opened on first use."""
+def connect(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
+    """This thread's connection to `path`, opened on first use. Without `autocheckpoint`, its
+    commits leave the WAL to grow until someone else checkpoints it."""
     cache: dict[str, sqlite_utils.Database] = getattr(_local, "dbs", None) or {}
     _local.dbs = cache
     db = cache.get(path)
     if db is None:
         if path.startswith("file:") and path not in _memory_anchors:
             _memory_anchors[path] = _open(path)
-        db = sqlite_utils.Database(_open(path))
+        db = sqlite_utils.Database(_open(path, autocheckpoint))
         cache[path] = db
     return db
+
+
+def writes_ended(path: str) -> int:
+    """How many write transactions on `path` this process has ended so far."""
+    return _writes_ended.get(path, 0)
+
+
+def open_database(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
+    """A connection of its own to `path` (not this thread's): close it when done."""
+    return sqlite_utils.Database(_open(path, autocheckpoint))
 
 
 def close_all() -> None:
@@ -194,15 +213,19 @@ class Storage:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.in_memory = path.startswith("file:")
+        # False once an upkeep thread checkpoints the WAL (emulator.upkeep): then no request
+        # pays for a checkpoint's copy and fsync.
+        self.autocheckpoint = True
         self._lock = threading.Lock()
         self._shared = self._map()
 
     def _map(self) -> shared.Shared:
         # An in-memory database lives in one process: private memory will do.
-        return shared.Shared(None if self.path.startswith("file:") else self.path)
+        return shared.Shared(None if self.in_memory else self.path)
 
     def connect(self) -> sqlite_utils.Database:
-        return connect(self.path)
+        return connect(self.path, self.autocheckpoint)
 
     @property
     def shared(self) -> shared.Shared:

@@ -8,8 +8,10 @@ and list), a savepoint of one `BEGIN IMMEDIATE` transaction for a route that wri
 
 Finish: journal the request (a writer's entry goes into its transaction, which commits before
 the response leaves, so an acknowledged write is on disk; a reader's, like that of a request
-refused before the store was touched, goes to the shared log that the next writer of the journal
-moves into its table, emulator.store.journal), then add the rate-limit and request-id headers.
+refused before the store was touched, goes to the shared log that the upkeep thread, or the next
+writer of the journal, moves into its table: emulator.upkeep, emulator.store.journal), then add
+the rate-limit and request-id headers. No chore (moving the log, pruning the journal, a WAL
+checkpoint) is done before the answer where an upkeep thread runs: it is woken instead.
 Abandon: roll back whatever a request that failed to finish left open.
 """
 
@@ -26,6 +28,7 @@ from emulator import access, errors, rendering, request_state, request_validatio
 from emulator.db import RequestTransaction
 from emulator.routes.parsing import json_body, query, readable_body
 from emulator.store import clock, faults, journal, ratelimit
+from emulator.upkeep import Upkeep
 
 log = logging.getLogger("emulator")
 
@@ -152,7 +155,12 @@ def finish(response: Response) -> Response:
             response = current_app.make_response(rendering.render_error(errors.ServerError()))
         # Into the write transaction of a request that wrote; otherwise into the shared log.
         shared = access.gate().storage.shared
-        journal.record(db, shared, state.workspace, _journal_entry(state, response))
+        keeper: Upkeep | None = current_app.extensions["upkeep"]
+        prune_due = keeper.prune_due if keeper is not None else None
+        entry = _journal_entry(state, response)
+        move_log = journal.record(db, shared, state.workspace, entry, prune_due)
+        if keeper is not None and (move_log or keeper.prune_due):
+            keeper.wake()  # the chores are done in its thread, not before this answer
     if transaction is not None:
         transaction.commit()
     if state.quota is not None:

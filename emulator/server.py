@@ -14,7 +14,7 @@ each request a whole process until it has been read.
 
 from __future__ import annotations
 
-import contextlib
+import gc
 import logging
 import socket
 import sys
@@ -26,8 +26,6 @@ from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server.mp import MPServer
-from gunicorn.app.base import BaseApplication
-from gunicorn.arbiter import Arbiter
 
 from emulator import db as database
 from emulator import migrations
@@ -90,7 +88,12 @@ def run(
     _warm_caches()
     factory = lambda: create_app(config)  # noqa: E731  (called in each worker process)
     if server == "gunicorn":
-        _run_gunicorn(factory, sock, workers, threads, on_ready)
+        from emulator import (
+            server_gunicorn,  # imported only when chosen: gunicorn is no light import
+        )
+
+        worker_app = lambda: built(factory)  # noqa: E731
+        server_gunicorn.run(worker_app, sock, workers, threads, on_ready, GRACEFUL_SECONDS)
     else:
         _run_granian(factory, sock, workers, threads, on_ready)
     sys.stdout.flush()
@@ -137,7 +140,17 @@ def _granian_worker_app(factory: Callable[[], Any]) -> _GranianApp:
     """Called in each worker once granian has set up its logging there."""
     for handler in logging.getLogger("_granian").handlers:  # its Rust side logs to children
         handler.addFilter(_not_a_drop)
-    return _GranianApp(factory())
+    return _GranianApp(built(factory))
+
+
+def built(factory: Callable[[], Any]) -> Any:
+    """The worker's app, with everything built so far set aside from the garbage collector: a
+    full collection would otherwise walk the app, the routes and the description (~50,000
+    objects, tens of ms) on some request's path every few thousand requests."""
+    app = factory()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 class _Dropped(ConnectionAbortedError):
@@ -187,55 +200,6 @@ def _cut() -> Any:
     yield b""  # a generator: granian sends the head, then fails on the first chunk
 
 
-class _GunicornDrop:
-    """The `drop` fault under gunicorn: the client's socket is shut before any answer."""
-
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        sock = environ.get("gunicorn.socket")
-        if sock is not None:
-            environ[DROP_CONNECTION] = lambda: _shut(sock)
-        return self.app(environ, start_response)
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-class _Arbiter(Arbiter):
-    """Ctrl-C stops as SIGTERM does: requests in flight are answered first (up to the graceful
-    timeout). gunicorn's own Ctrl-C exits the workers at once, mid-response, with a traceback."""
-
-    def handle_int(self) -> None:
-        self.handle_term()
-
-
-class EmulatorServer(BaseApplication):
-    """gunicorn with our own settings and an app factory called in each worker."""
-
-    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
-        self.factory = factory
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def run(self) -> None:
-        try:
-            _Arbiter(self).run()
-        except RuntimeError as exc:  # gunicorn's start-up failures, said as it says them
-            print(f"\nError: {exc}\n", file=sys.stderr)
-            sys.exit(1)
-
-    def load(self) -> Any:
-        return _GunicornDrop(self.factory())
-
-
 class _GranianListener(MPServer):
     """granian's worker manager on the socket bound here. granian would bind its own and print
     the port it was given, so `--port 0` could not tell which one the kernel picked."""
@@ -249,29 +213,3 @@ class _GranianListener(MPServer):
         self._shd = SocketHolder(self._listener.fileno(), False, self.backlog)
         self._sfd = self._shd.get_fd()
         self._sso = self._listener
-
-
-def _run_gunicorn(
-    factory: Callable[[], Any],
-    sock: socket.socket,
-    workers: int,
-    threads: int,
-    on_ready: Callable[[], None] | None,
-) -> None:
-    """One thread per worker (gunicorn's sync worker) closes each connection after its
-    response; more (the gthread worker) keep connections alive."""
-    options = {
-        "bind": [f"fd://{sock.fileno()}"],
-        "workers": workers,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        "threads": threads,
-        "timeout": 60,
-        "graceful_timeout": GRACEFUL_SECONDS,
-        "control_socket_disable": True,  # gunicorn >= 25 otherwise opens ~/.gunicorn/gunicorn.ctl
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "when_ready": (lambda _server: on_ready()) if on_ready else (lambda _server: None),
-        "proc_name": "intercom-emulator",
-    }
-    EmulatorServer(factory, options).run()

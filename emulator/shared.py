@@ -10,9 +10,10 @@ it, so a read can be counted and journaled without a write transaction of its ow
   still counting another row's live window (rowids `SLOTS` apart, both used within ten seconds)
   is a collision: the caller counts in SQLite instead (emulator.store.ratelimit).
 - Pending journal entries: an append-only log of marshalled rows. Whoever writes the journal
-  table (a writing request, a reader of the journal, a full log) first moves the log's entries
-  into it, holding the database's write lock, so the table keeps the order requests finished in
-  and a reader of the journal sees every request answered before it asked.
+  table (a writing request, a reader of the journal, the upkeep thread once the log passes
+  `MOVE_AT`, a request that finds it full) first moves the log's entries into it, holding the
+  database's write lock, so the table keeps the order requests finished in and a reader of the
+  journal sees every request answered before it asked.
 
 The app holds this process's map (emulator.db.Storage) and hands it to whoever needs it.
 The file survives a crashed process as the database does (the kernel keeps its pages); a new
@@ -37,9 +38,10 @@ from typing import Any
 SUFFIX = "-shared"
 MAGIC = b"IEMSHR01"  # the layout's version: change it with SLOTS, LOG_BYTES or the structs
 SLOTS = 1 << 16
-# Small enough that moving a full log into the table is a short transaction (a few hundred
-# entries), large enough that most reads never pay for one.
+# Room enough that no request has to move the log itself while the upkeep thread
+# (emulator.upkeep) moves it in small batches, each time it holds `LOG_BYTES // MOVE_FRACTION`.
 LOG_BYTES = 1 << 20
+MOVE_FRACTION = 32
 _HEADER = struct.Struct("<8sQ")  # magic, bytes used in the log
 _SLOT = struct.Struct("<qqq")  # row id, window start, count
 _LENGTH = struct.Struct("<I")
@@ -126,21 +128,25 @@ class Shared:
 
     # --- pending journal entries --------------------------------------------------------------
 
-    def append(self, entry: tuple[Any, ...]) -> bool:
-        """Add an entry to the log; False when it has no room for it (then write it to the table
-        yourself, with the log's entries before it)."""
+    def append(self, entry: tuple[Any, ...]) -> int:
+        """Add an entry to the log: the bytes the log holds now, or 0 when it has no room for it
+        (then write it to the table yourself, with the log's entries before it)."""
         data = marshal.dumps(entry)
         record = _LENGTH.pack(len(data)) + data
         if len(record) > LOG_BYTES:
-            return False
+            return 0
         with self.locked():
             _, used = _HEADER.unpack_from(self._map, 0)
             if used + len(record) > LOG_BYTES:
-                return False
+                return 0
             start = _LOG_AT + used
             self._map[start : start + len(record)] = record
             _HEADER.pack_into(self._map, 0, MAGIC, used + len(record))
-            return True
+            return used + len(record)
+
+    def pending_bytes(self) -> int:
+        """How many bytes of entries the log holds (a glance, without the lock)."""
+        return int(_HEADER.unpack_from(self._map, 0)[1])
 
     def take(self) -> list[tuple[Any, ...]]:
         """Every pending entry, oldest first; the log is empty afterwards. Call it holding the

@@ -5,9 +5,11 @@ Bodies are kept up to `BODY_LIMIT` characters; each workspace keeps its newest `
 
 A request that wrote writes its entry in its own transaction. Any other request (a read, a
 refusal before the store was touched) leaves its entry in the processes' shared log
-(emulator.shared), so it needs no write transaction; the next writer of the table, or a reader
-of the journal, moves the log into the table first, so no reader misses an entry. Every read of
-the table goes through `read`, which does that move.
+(emulator.shared), so it needs no write transaction; the next writer of the table, the upkeep
+thread (emulator.upkeep) or a reader of the journal moves the log into the table first, so no
+reader misses an entry. Every read of the table goes through `read`, which does that move.
+Old entries are pruned by the upkeep thread where one runs (`prune_due`), else by the writer
+that finds them due.
 """
 
 from __future__ import annotations
@@ -19,17 +21,24 @@ from typing import Any
 import sqlite_utils
 
 from emulator import db as database
+from emulator import shared as shared_memory
 from emulator.errors import ParameterInvalid
 from emulator.shared import Shared
 from emulator.store.context import Context, Workspace
 
 BODY_LIMIT = 64 * 1024
 KEEP = 10_000
-_PRUNE_EVERY = 500
+_PRUNE_EVERY = 100  # a prune then drops about this many entries: a short transaction
 _STATUS = re.compile(r"[1-5]([0-9]{2}|[xX]{2})")  # 429, or a class such as 4xx
 _COLUMNS = (
     "seq, request_id, at, method, path, query, status, request_body, response_body,"
     " error_code, error_message, warnings, fault_id, latency_ms"
+)
+
+
+_INSERT = (
+    f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -40,21 +49,51 @@ def _clip(text: str | None) -> str | None:
 
 
 def record(
-    db: sqlite_utils.Database, shared: Shared, workspace: Workspace, entry: dict[str, Any]
-) -> None:
+    db: sqlite_utils.Database,
+    shared: Shared,
+    workspace: Workspace,
+    entry: dict[str, Any],
+    prune_due: set[str] | None = None,
+) -> bool:
     """Append one entry (keys as the table's columns; warnings a list): into the table inside
-    a write transaction, else into the shared log (into the table when the log is full)."""
+    a write transaction, else into the shared log (into the table when the log is full).
+
+    True when the log holds enough to be moved into the table (by the upkeep thread). With
+    `prune_due`, a workspace whose old entries are due to go is added to it instead of pruned
+    here."""
     row = _row(workspace, entry)
-    if db.conn.in_transaction or not shared.append(row):
-        flush(db, shared, row)
+    if not db.conn.in_transaction:
+        used = shared.append(row)
+        if used:
+            return used * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES
+    flush(db, shared, row, prune_due=prune_due)
+    return False
 
 
-def flush(db: sqlite_utils.Database, shared: Shared, *rows: tuple[Any, ...]) -> None:
+def flush(
+    db: sqlite_utils.Database,
+    shared: Shared,
+    *rows: tuple[Any, ...],
+    prune_due: set[str] | None = None,
+) -> None:
     """Move the shared log's entries, then `rows`, into the table (before the table is read or
     cleared). Taking the write lock also waits for a writer that took entries and has not
     committed them yet."""
     with database.write_transaction(db):
-        _insert(db, [*shared.take(), *rows])
+        # A glance first: most writers find the log empty, and need not take its lock.
+        pending = shared.take() if shared.pending_bytes() else []
+        _insert(db, [*pending, *rows], prune_due)
+
+
+def prune(db: sqlite_utils.Database, workspace_id: str) -> None:
+    """Drop the workspace's entries older than its newest `KEEP`."""
+    with database.write_transaction(db):
+        db.execute(
+            "DELETE FROM journal WHERE workspace_id = ? AND seq <= ("
+            " SELECT seq FROM journal WHERE workspace_id = ?"
+            " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            [workspace_id, workspace_id, KEEP],
+        )
 
 
 def read(
@@ -93,27 +132,22 @@ def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
         _clip(entry.get("response_body")),
         entry.get("error_code"),
         entry.get("error_message"),
-        json.dumps(entry.get("warnings") or []),
+        json.dumps(warnings) if (warnings := entry.get("warnings")) else "[]",
         entry.get("fault_id"),
         entry["latency_ms"],
     )
 
 
-def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
+def _insert(
+    db: sqlite_utils.Database, rows: list[tuple[Any, ...]], prune_due: set[str] | None
+) -> None:
     for row in rows:
-        cursor = db.execute(
-            f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row,
-        )
+        cursor = db.conn.execute(_INSERT, row)
         if (cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
-            workspace_id = row[0]
-            db.execute(
-                "DELETE FROM journal WHERE workspace_id = ? AND seq <= ("
-                " SELECT seq FROM journal WHERE workspace_id = ?"
-                " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-                [workspace_id, workspace_id, KEEP],
-            )
+            if prune_due is None:
+                prune(db, row[0])  # joins the transaction
+            else:
+                prune_due.add(row[0])
 
 
 def _shape(row: tuple[Any, ...]) -> dict[str, Any]:
