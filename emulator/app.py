@@ -22,6 +22,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "WORKSPACES": [],  # declared workspaces: [{"name", "tokens": [...], "settings": {...}}]
     "MAX_BODY_BYTES": limits.MAX_BODY_BYTES,
     "ADMIN_TOKEN": None,  # when set, the control API requires it (X-Emulator-Admin-Token)
+    # The database file (device, inode) `emulator serve` opened: a worker started after it was
+    # deleted or replaced refuses requests instead of creating a new one (emulator.db.Storage).
+    "DATABASE_FILE_ID": None,
 }
 
 
@@ -32,8 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # keep Intercom's field order
     app.json.compact = True
-    storage = database.storage_for(cfg["DATABASE"])
-    migrations.migrate(storage.connect())
+    storage = database.storage_for(cfg["DATABASE"], cfg["DATABASE_FILE_ID"])
+    if storage.problem() is None:  # else every request answers 503, saying why
+        migrations.migrate(storage.connect())
     access.init_app(app, storage, cfg)
     rendering.init_app(app)
     routes.register(app)
