@@ -231,7 +231,9 @@ class Shared:
         while at + _LENGTH.size <= len(data):
             (length,) = _LENGTH.unpack_from(data, at)
             with contextlib.suppress(ValueError, EOFError, TypeError):  # another version's
-                entries.append(marshal.loads(data[at + 4 : at + 4 + length]))
+                entry = marshal.loads(data[at + 4 : at + 4 + length])
+                if isinstance(entry, tuple):  # not bytes a damaged file happens to decode
+                    entries.append(entry)
             at += 4 + length
         return entries
 
