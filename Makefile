@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= emulator.db
+# The seed of generated test data (hypothesis, schemathesis): fixed unless given; `SEED=random`
+# explores with a fresh one. Every run prints the seed it used (tests/seeding.py).
+SEED ?=
 
 .PHONY: serve test contracts lint format bench clean
 
@@ -31,10 +34,10 @@ serve: $(VENV)/.installed
 	$(BIN)/intercom-emulator serve --host $(HOST) --port $(PORT) --db $(DB)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	SEED=$(SEED) $(BIN)/python -m pytest
 
 contracts: $(VENV)/.installed-test
-	$(BIN)/python -m pytest contracts
+	SEED=$(SEED) $(BIN)/python -m pytest contracts
 
 # Benchmarks (~15 minutes; never part of `make test`): bench/results/*.json and docs/benchmarks.md.
 bench: $(VENV)/.installed-test

@@ -52,9 +52,10 @@ class Gate:
 
 def init_app(app: Flask, storage: database.Storage, cfg: dict[str, Any]) -> Gate:
     """Declare the config's workspaces and keep the gate on the app."""
-    db = storage.connect()
-    with database.write_transaction(db):
-        workspaces.declare(db, cfg["WORKSPACES"], int(time.time()))
+    if storage.problem() is None:  # a database file gone: nothing to declare them in
+        db = storage.connect()
+        with database.write_transaction(db):
+            workspaces.declare(db, cfg["WORKSPACES"], int(time.time()))
     accepted = None
     if cfg["TOKENS"] is not None:
         declared = {token for spec in cfg["WORKSPACES"] for token in spec["tokens"]}

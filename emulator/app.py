@@ -22,6 +22,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "WORKSPACES": [],  # declared workspaces: [{"name", "tokens": [...], "settings": {...}}]
     "MAX_BODY_BYTES": limits.MAX_BODY_BYTES,
     "ADMIN_TOKEN": None,  # when set, the control API requires it (X-Emulator-Admin-Token)
+    # The database file (device, inode) `emulator serve` opened: a worker started after it was
+    # deleted or replaced refuses requests instead of creating a new one (emulator.db.Storage).
+    "DATABASE_FILE_ID": None,
 }
 
 
@@ -31,10 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
     encoding.init_app(app)  # orjson, keys in Intercom's order
-    storage = database.storage_for(cfg["DATABASE"])
+    storage = database.storage_for(cfg["DATABASE"], cfg["DATABASE_FILE_ID"])
     # Before any connection opens: request connections leave the WAL's checkpoints to it.
     app.extensions["upkeep"] = upkeep.start(storage)
-    migrations.migrate(storage.connect())
+    if storage.problem() is None:  # else every request answers 503, saying why
+        migrations.migrate(storage.connect())
     access.init_app(app, storage, cfg)
     rendering.init_app(app)
     routes.register(app)

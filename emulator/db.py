@@ -10,6 +10,13 @@ busy handler would have it sleep 1, 2, 5, 10 ms ... between tries.
 `Storage` is one database as the app serves it: its path, this thread's connection, and the
 memory the worker processes share (emulator.shared). The app holds one (emulator.access puts
 it on each request's `Context`); nothing finds it through a global.
+
+The file is watched: SQLite keeps writing to a database file deleted (or renamed away) under
+it, and loses all of it when the server stops. `Storage.check` (once per request) and
+`begin_write` (once a writer has its turn) compare the file at the path with the one the
+server opened (device and inode, one `stat`); when they differ every request is refused with a
+503 saying why, so no write is acknowledged and then lost, and a worker started afterwards
+(a replaced one) serves the same refusal instead of a new empty database.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-from emulator import shared
+from emulator import errors, shared
 
 MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 30_000
@@ -57,6 +64,12 @@ class _QueuedConnection(sqlite3.Connection):
     writers_fd = -1
     holding = False
     path = ""
+    file_id: tuple[int, int] | None = None  # the database file this connection opened
+
+    def release_turn(self) -> None:
+        if self.holding:
+            self.holding = False
+            fcntl.flock(self.writers_fd, fcntl.LOCK_UN)
 
     def take_turn(self) -> None:
         if not self.holding:
@@ -67,9 +80,8 @@ class _QueuedConnection(sqlite3.Connection):
         try:
             return super().execute(sql, *args)
         finally:
-            if self.holding and not self.in_transaction:
-                self.holding = False
-                fcntl.flock(self.writers_fd, fcntl.LOCK_UN)
+            if not self.in_transaction and self.holding:
+                self.release_turn()
                 _writes_ended[self.path] = _writes_ended.get(self.path, 0) + 1
 
     def close(self) -> None:
@@ -102,7 +114,32 @@ def _open(path: str, autocheckpoint: bool = True) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         if not autocheckpoint:  # the upkeep thread checkpoints instead (emulator.upkeep)
             conn.execute("PRAGMA wal_autocheckpoint = 0")
+    if isinstance(conn, _QueuedConnection):
+        conn.path, conn.file_id = path, file_identity(path)
     return conn
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """The file at `path` (device, inode), or None when there is none."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def file_problem(path: str, expected: tuple[int, int] | None) -> str | None:
+    """Why the database at `path` can no longer be served (None while it is the file opened)."""
+    if expected is None:
+        return None
+    found = file_identity(path)
+    if found == expected:
+        return None
+    what = "deleted" if found is None else "replaced by another file"
+    return (
+        f"The database file {path} was {what} while the server ran: its requests are refused"
+        " so that none is acknowledged and lost. Restart the server."
+    )
 
 
 def connect(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
@@ -142,6 +179,10 @@ def begin_write(conn: sqlite3.Connection) -> None:
     "database is locked")."""
     if isinstance(conn, _QueuedConnection):
         conn.take_turn()
+        problem = file_problem(conn.path, conn.file_id)
+        if problem is not None:  # deleted or replaced while this writer queued
+            conn.release_turn()
+            raise errors.ServiceUnavailable(problem)
     conn.execute("BEGIN IMMEDIATE")
 
 
@@ -209,20 +250,35 @@ class RequestTransaction:
 
 class Storage:
     """One database as the app serves it: where it is, this thread's connection to it, and the
-    regions the processes serving it share (rate counters, pending journal entries)."""
+    regions the processes serving it share (rate counters, pending journal entries).
+    `file_id`: the file the server opened (device, inode), else the one at the path now; a
+    worker that finds another there never opens it, and refuses every request."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, file_id: tuple[int, int] | None = None) -> None:
         self.path = path
         self.in_memory = path.startswith("file:")
         # False once an upkeep thread checkpoints the WAL (emulator.upkeep): then no request
         # pays for a checkpoint's copy and fsync.
         self.autocheckpoint = True
         self._lock = threading.Lock()
+        self.file_id = file_id
+        if file_id is None and not path.startswith("file:"):
+            self.connect()  # creates the file
+            self.file_id = file_identity(path)
+        self._shared_problem: str | None = None
         self._shared = self._map()
 
     def _map(self) -> shared.Shared:
         # An in-memory database lives in one process: private memory will do.
-        return shared.Shared(None if self.in_memory else self.path)
+        if self.in_memory or self.problem() is not None:
+            return shared.Shared(None)
+        try:
+            mapped = shared.Shared(self.path)
+        except (OSError, errors.ServiceUnavailable) as exc:  # a full disk, a vanished directory
+            self._shared_problem = f"Cannot open {self.path}{shared.SUFFIX}: {exc}"
+            return shared.Shared(None)
+        self._shared_problem = None
+        return mapped
 
     def connect(self) -> sqlite_utils.Database:
         return connect(self.path, self.autocheckpoint)
@@ -237,11 +293,30 @@ class Storage:
                     self._shared = self._map()
         return self._shared
 
+    def problem(self) -> str | None:
+        """Why this database can no longer be served, or None (one `stat`)."""
+        return file_problem(self.path, self.file_id)
+
+    def check(self) -> None:
+        """Once per request: 503 when the database file is gone or another; the shared file
+        opened again when it was deleted, replaced (its pending entries moved) or unopenable."""
+        problem = self.problem()
+        if problem is not None:
+            raise errors.ServiceUnavailable(problem)
+        current = self.shared
+        fresh = current.replaced() if self._shared_problem is None else self._map()
+        if fresh is not None:
+            with self._lock:
+                if self._shared is current:
+                    self._shared = fresh  # the old one closes when no request holds it
+        if self._shared_problem is not None:
+            raise errors.ServiceUnavailable(self._shared_problem)
+
     def ping(self) -> None:
         """Fail unless the database answers a query (the health check)."""
         self.connect().execute("SELECT 1").fetchone()
 
 
-def storage_for(database: str) -> Storage:
+def storage_for(database: str, file_id: tuple[int, int] | None = None) -> Storage:
     """The `Storage` of a config's `DATABASE`: a file path, or ":memory:" for a fresh one."""
-    return Storage(memory_uri() if database == MEMORY else str(database))
+    return Storage(memory_uri() if database == MEMORY else str(database), file_id)

@@ -128,6 +128,13 @@ class ServerError(IntercomError):
     status, code, message = 500, "server_error", "Server error"
 
 
+class ServiceUnavailable(IntercomError):
+    """The server cannot keep what it would answer (its database file gone, a full disk): 503
+    with Intercom's `server_error` code, retried by clients as Intercom's 503s are [DOC-HTTP]."""
+
+    status, code, message = 503, "server_error", "Service unavailable"
+
+
 class NotEmulated(IntercomError):
     """An operation Intercom has that the emulator does not serve: never a believable 404."""
 

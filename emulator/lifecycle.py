@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
 def begin() -> None:
     state = request_state.start()
     req = request._get_current_object()
+    access.gate().storage.check()  # the database file still the one opened (503 otherwise)
     if access.is_control_path(req.path):
         return
     if not _accepts_json():
@@ -149,6 +150,27 @@ def finish(response: Response) -> Response:
     state = request_state.current()
     db, transaction = state.db, state.transaction
     state.db = state.transaction = None  # done: abandon() has nothing left to do
+    try:
+        response = _record_and_commit(state, db, transaction, response)
+    except Exception as exc:  # a full disk (or the database gone): 503, nothing acknowledged
+        error = rendering.unavailable(exc)
+        if error is None:
+            raise
+        if transaction is not None:
+            transaction.abandon()
+        response = current_app.make_response(rendering.render_error(error))
+    if state.quota is not None:
+        response.headers.update(state.quota.headers())
+    response.headers["X-Request-Id"] = state.request_id
+    return response
+
+
+def _record_and_commit(
+    state: request_state.RequestState,
+    db: Any,
+    transaction: RequestTransaction | None,
+    response: Response,
+) -> Response:
     if db is not None and state.workspace is not None:
         if transaction is not None and transaction.read_only and not transaction.end_read():
             log.error("%s %s wrote inside a read-only route", request.method, request.path)
@@ -163,9 +185,6 @@ def finish(response: Response) -> Response:
             keeper.wake()  # the chores are done in its thread, not before this answer
     if transaction is not None:
         transaction.commit()
-    if state.quota is not None:
-        response.headers.update(state.quota.headers())
-    response.headers["X-Request-Id"] = state.request_id
     return response
 
 

@@ -3,7 +3,9 @@ the refused request's changes undone first."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -52,5 +54,20 @@ def _render_http_exception(exc: HTTPException) -> Rendered:
 
 
 def _render_unexpected(exc: Exception) -> Rendered:
+    error = unavailable(exc)
+    if error is not None:  # not a bug: 503, which clients retry (the worker lives on)
+        log.error("%s %s: %s", request.method, request.path, error.message)
+        return render_error(error)
     log.exception("unexpected error serving %s %s", request.method, request.path)
     return render_error(errors.ServerError())
+
+
+def unavailable(exc: Exception) -> errors.ServiceUnavailable | None:
+    """The 503 an exception means (a full disk, the database file gone), or None."""
+    if isinstance(exc, errors.ServiceUnavailable):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    else:
+        full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    return errors.ServiceUnavailable(f"The disk is full: {exc}") if full else None

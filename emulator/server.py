@@ -81,6 +81,8 @@ def run(
     if config["DATABASE"] != database.MEMORY:
         migrations.migrate(database.connect(str(config["DATABASE"])))
         database.close_all()
+        # Workers (a replaced one too) serve this file, or refuse requests once it is gone.
+        config = {**config, "DATABASE_FILE_ID": database.file_identity(str(config["DATABASE"]))}
     else:
         # An in-memory database lives in one process, and its shared cache answers a second
         # thread's write with SQLITE_LOCKED, which no busy handler waits out.

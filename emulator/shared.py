@@ -20,6 +20,15 @@ The file survives a crashed process as the database does (the kernel keeps its p
 server moves what it finds pending into the journal table. A lock on the file (`flock`, one open
 file per process, a thread lock within it) guards both regions; it is held for copies only,
 never across SQL.
+
+The file is read and written with `pread`/`pwrite`, never mapped: a file truncated under a
+mapping kills the process that touches it (SIGBUS, which Python cannot catch), as does a full
+disk under a mapping of a sparse file. Read so, a truncated file reads as zeros and a full disk
+is an `OSError`, a 503 (emulator.errors.ServiceUnavailable). Its blocks are reserved when it is
+created (`posix_fallocate`), a log header that makes no sense empties the log, and each request
+(`replaced`) finds a truncated file (made whole again: counters and pending entries start over,
+as the truncation erased them) or a file deleted or replaced at the path (left for the one now
+there, pending entries moved over, so this server and any started later share one file again).
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
+
+from emulator import errors
 
 SUFFIX = "-shared"
 MAGIC = b"IEMSHR01"  # the layout's version: change it with SLOTS, LOG_BYTES or the structs
@@ -52,25 +63,82 @@ _SIZE = _LOG_AT + LOG_BYTES
 
 
 class Shared:
-    """The shared regions of one database, as this process maps them."""
+    """The shared regions of one database, as this process reads and writes them."""
 
     def __init__(self, path: str | None) -> None:
         self.pid = os.getpid()
+        self.path = None if path is None else path + SUFFIX
         self._thread_lock = threading.Lock()
         self._fd = -1
-        if path is None:  # an in-memory database lives in one process: private memory will do
+        self._carried: list[tuple[Any, ...]] = []  # salvaged entries the log had no room for
+        if self.path is None:  # an in-memory database lives in one process: private memory will do
             self._map = mmap.mmap(-1, _SIZE)
         else:
-            self._fd = os.open(path + SUFFIX, os.O_RDWR | os.O_CREAT, 0o644)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             # An app dropped without close() (many in a test run) must not keep its file open.
             self._closer = weakref.finalize(self, os.close, self._fd)
-            os.ftruncate(self._fd, max(os.fstat(self._fd).st_size, _SIZE))
-            self._map = mmap.mmap(self._fd, _SIZE)
+            opened = os.fstat(self._fd)
+            self._identity = (opened.st_dev, opened.st_ino)
         with self.locked():
-            magic, _ = _HEADER.unpack_from(self._map, 0)
-            if magic != MAGIC:  # a new file, or one another version wrote: start clean
-                self._map[:_LOG_AT] = bytes(_LOG_AT)
-                _HEADER.pack_into(self._map, 0, MAGIC, 0)
+            magic, _ = _HEADER.unpack(self._get(0, _HEADER.size))
+            if magic != MAGIC or self._truncated():  # new, another version's, or truncated
+                self._clear()
+
+    def _truncated(self) -> bool:
+        return self._fd >= 0 and os.fstat(self._fd).st_size < _SIZE
+
+    def _get(self, offset: int, size: int) -> bytes:
+        if self._fd < 0:
+            return self._map[offset : offset + size]
+        data = os.pread(self._fd, size, offset)
+        return data.ljust(size, b"\0")  # truncated under us: the missing part reads as zeros
+
+    def _put(self, offset: int, data: bytes) -> None:
+        if self._fd < 0:
+            self._map[offset : offset + len(data)] = data
+            return
+        try:
+            os.pwrite(self._fd, data, offset)
+        except OSError as exc:
+            raise errors.ServiceUnavailable(f"Cannot write {self.path}: {exc.strerror}") from exc
+
+    def _clear(self) -> None:
+        """Start clean: counters and log empty (a new, foreign or truncated file). A file is
+        emptied and grown back (sparse: nothing to write), its blocks then reserved so that a
+        full disk cannot refuse a later write."""
+        if self._fd < 0:
+            self._map[:_LOG_AT] = bytes(_LOG_AT)
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+            os.ftruncate(self._fd, _SIZE)
+        except OSError as exc:
+            raise errors.ServiceUnavailable(f"Cannot grow {self.path}: {exc.strerror}") from exc
+        with contextlib.suppress(OSError):  # no room to reserve: a later write may say ENOSPC
+            os.posix_fallocate(self._fd, 0, _SIZE)
+        self._put(0, _HEADER.pack(MAGIC, 0))
+
+    def replaced(self) -> Shared | None:
+        """Once per request (one `stat`). When the file at the path is no longer this one
+        (deleted, or another file put there): this process's view of the one there now (created
+        if none), with the pending entries of this one moved into it. None while this one is
+        still the file at the path (made whole again if someone truncated it)."""
+        if self._fd < 0:
+            return None
+        try:
+            there = os.stat(self.path)  # type: ignore[arg-type]
+        except FileNotFoundError:
+            there = None
+        if there is not None and (there.st_dev, there.st_ino) == self._identity:
+            if there.st_size < _SIZE:  # truncated by someone: what it held is gone
+                with self.locked():
+                    if self._truncated():
+                        self._clear()
+            return None
+        fresh = Shared(self.path.removesuffix(SUFFIX))  # type: ignore[union-attr]
+        salvaged = self.take()
+        fresh._carried = [entry for entry in salvaged if not fresh.append(entry)]
+        return fresh
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -89,7 +157,7 @@ class Shared:
         """(slot offset, count in `window`) of `row`, or None when another row's live window
         holds the slot."""
         offset = _COUNTERS_AT + (kind * SLOTS + row % SLOTS) * _SLOT.size
-        owner, start, count = _SLOT.unpack_from(self._map, offset)
+        owner, start, count = _SLOT.unpack(self._get(offset, _SLOT.size))
         if owner == row:
             return offset, count if start == window else 0
         if count and start >= window:
@@ -109,8 +177,8 @@ class Shared:
             (app_at, app_used), (workspace_at, workspace_used) = app, workspace
             if app_used >= app_limit or workspace_used >= workspace_limit:
                 return app_used, workspace_used, False
-            _SLOT.pack_into(self._map, app_at, token_row, window, app_used + 1)
-            _SLOT.pack_into(self._map, workspace_at, workspace_row, window, workspace_used + 1)
+            self._put(app_at, _SLOT.pack(token_row, window, app_used + 1))
+            self._put(workspace_at, _SLOT.pack(workspace_row, window, workspace_used + 1))
             return app_used + 1, workspace_used + 1, True
 
     def forget(self, token_rows: list[int], workspace_rows: list[int]) -> None:
@@ -119,12 +187,12 @@ class Shared:
             for kind, rows in ((_APPS, token_rows), (_WORKSPACES, workspace_rows)):
                 for row in rows:
                     offset = _COUNTERS_AT + (kind * SLOTS + row % SLOTS) * _SLOT.size
-                    if _SLOT.unpack_from(self._map, offset)[0] == row:
-                        _SLOT.pack_into(self._map, offset, 0, 0, 0)
+                    if _SLOT.unpack(self._get(offset, _SLOT.size))[0] == row:
+                        self._put(offset, bytes(_SLOT.size))
 
     def forget_all(self) -> None:
         with self.locked():
-            self._map[_COUNTERS_AT:_LOG_AT] = bytes(_LOG_AT - _COUNTERS_AT)
+            self._put(_COUNTERS_AT, bytes(_LOG_AT - _COUNTERS_AT))
 
     # --- pending journal entries --------------------------------------------------------------
 
@@ -136,37 +204,49 @@ class Shared:
         if len(record) > LOG_BYTES:
             return 0
         with self.locked():
-            _, used = _HEADER.unpack_from(self._map, 0)
+            used = self._used()
             if used + len(record) > LOG_BYTES:
                 return 0
-            start = _LOG_AT + used
-            self._map[start : start + len(record)] = record
-            _HEADER.pack_into(self._map, 0, MAGIC, used + len(record))
+            self._put(_LOG_AT + used, record)
+            self._put(0, _HEADER.pack(MAGIC, used + len(record)))
             return used + len(record)
 
     def pending_bytes(self) -> int:
         """How many bytes of entries the log holds (a glance, without the lock)."""
-        return int(_HEADER.unpack_from(self._map, 0)[1])
+        magic, used = _HEADER.unpack(self._get(0, _HEADER.size))
+        return int(used) if magic == MAGIC and used <= LOG_BYTES else 0
+
+    def _used(self) -> int:
+        """The log's length, from a header that makes sense; else the log is emptied."""
+        magic, used = _HEADER.unpack(self._get(0, _HEADER.size))
+        if magic != MAGIC or used > LOG_BYTES:
+            self._put(0, _HEADER.pack(MAGIC, 0))
+            return 0
+        return int(used)
 
     def take(self) -> list[tuple[Any, ...]]:
         """Every pending entry, oldest first; the log is empty afterwards. Call it holding the
         database's write lock and write them in that transaction, or a reader could miss them."""
         with self.locked():
-            _, used = _HEADER.unpack_from(self._map, 0)
+            entries, self._carried = self._carried, []
+            used = self._used()
             if not used:
-                return []
-            data = self._map[_LOG_AT : _LOG_AT + used]
-            _HEADER.pack_into(self._map, 0, MAGIC, 0)
-        entries, at = [], 0
-        while at < len(data):
+                return entries
+            data = self._get(_LOG_AT, used)
+            self._put(0, _HEADER.pack(MAGIC, 0))
+        at = 0
+        while at + _LENGTH.size <= len(data):
             (length,) = _LENGTH.unpack_from(data, at)
             with contextlib.suppress(ValueError, EOFError, TypeError):  # another version's
-                entries.append(marshal.loads(data[at + 4 : at + 4 + length]))
+                entry = marshal.loads(data[at + 4 : at + 4 + length])
+                if isinstance(entry, tuple):  # not bytes a damaged file happens to decode
+                    entries.append(entry)
             at += 4 + length
         return entries
 
     def close(self) -> None:
-        self._map.close()
-        if self._fd >= 0:
+        if self._fd < 0:
+            self._map.close()
+        else:
             self._closer()  # closes the file, once
             self._fd = -1
