@@ -11,12 +11,9 @@ busy handler would have it sleep 1, 2, 5, 10 ms ... between tries.
 memory the worker processes share (emulator.shared). The app holds one (emulator.access puts
 it on each request's `Context`); nothing finds it through a global.
 
-The file is watched: SQLite keeps writing to a database file deleted (or renamed away) under
-it, and loses all of it when the server stops. `Storage.check` (once per request) and
-`begin_write` (once a writer has its turn) compare the file at the path with the one the
-server opened (device and inode, one `stat`); when they differ every request is refused with a
-503 saying why, so no write is acknowledged and then lost, and a worker started afterwards
-(a replaced one) serves the same refusal instead of a new empty database.
+The file is watched (emulator.database_file): `Storage.check` (once per request) and
+`begin_write` (once a writer has its turn) refuse every request with a 503 once the file at
+the path is not the one the server opened, so no write is acknowledged and then lost.
 """
 
 from __future__ import annotations
@@ -32,6 +29,7 @@ from collections.abc import Iterator
 import sqlite_utils
 
 from emulator import errors, shared
+from emulator.database_file import file_identity, file_problem
 
 MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 30_000
@@ -117,29 +115,6 @@ def _open(path: str, autocheckpoint: bool = True) -> sqlite3.Connection:
     if isinstance(conn, _QueuedConnection):
         conn.path, conn.file_id = path, file_identity(path)
     return conn
-
-
-def file_identity(path: str) -> tuple[int, int] | None:
-    """The file at `path` (device, inode), or None when there is none."""
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return found.st_dev, found.st_ino
-
-
-def file_problem(path: str, expected: tuple[int, int] | None) -> str | None:
-    """Why the database at `path` can no longer be served (None while it is the file opened)."""
-    if expected is None:
-        return None
-    found = file_identity(path)
-    if found == expected:
-        return None
-    what = "deleted" if found is None else "replaced by another file"
-    return (
-        f"The database file {path} was {what} while the server ran: its requests are refused"
-        " so that none is acknowledged and lost. Restart the server."
-    )
 
 
 def connect(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
@@ -262,8 +237,11 @@ class Storage:
         self.autocheckpoint = True
         self._lock = threading.Lock()
         self.file_id = file_id
-        if file_id is None and not path.startswith("file:"):
-            self.connect()  # creates the file
+        if file_id is None and not self.in_memory:
+            # Create the file SQLite opens (an empty file is an empty database) without
+            # connecting: connections opened before the upkeep thread starts would checkpoint.
+            with open(path, "ab"):
+                pass
             self.file_id = file_identity(path)
         self._shared_problem: str | None = None
         self._shared = self._map()

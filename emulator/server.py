@@ -27,8 +27,8 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server.mp import MPServer
 
+from emulator import database_file, migrations
 from emulator import db as database
-from emulator import migrations
 
 SERVERS = ("granian", "gunicorn")
 # The WSGI environ key of a callable that cuts the client's connection (the `drop` fault).
@@ -82,7 +82,10 @@ def run(
         migrations.migrate(database.connect(str(config["DATABASE"])))
         database.close_all()
         # Workers (a replaced one too) serve this file, or refuse requests once it is gone.
-        config = {**config, "DATABASE_FILE_ID": database.file_identity(str(config["DATABASE"]))}
+        config = {
+            **config,
+            "DATABASE_FILE_ID": database_file.file_identity(str(config["DATABASE"])),
+        }
     else:
         # An in-memory database lives in one process, and its shared cache answers a second
         # thread's write with SQLITE_LOCKED, which no busy handler waits out.

@@ -213,7 +213,10 @@ class Shared:
 
     def pending_bytes(self) -> int:
         """How many bytes of entries the log holds (a glance, without the lock)."""
-        magic, used = _HEADER.unpack(self._get(0, _HEADER.size))
+        try:
+            magic, used = _HEADER.unpack(self._get(0, _HEADER.size))
+        except (OSError, ValueError):  # closed under us: replaced by a fresh one, see `take`
+            return 0
         return int(used) if magic == MAGIC and used <= LOG_BYTES else 0
 
     def _used(self) -> int:

@@ -56,7 +56,10 @@ class Upkeep:
 
     def tend(self) -> None:
         """Every chore that is due, each in a short transaction of its own; a database with
-        none due is not even connected to."""
+        none due is not even connected to; nor is a database file deleted or replaced under the
+        server (connecting would create a new, empty one at its path)."""
+        if self.storage.problem() is not None:
+            return
         shared = self.storage.shared
         if shared.pending_bytes() * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES:
             journal.flush(self._connection(), shared, prune_due=self.prune_due)
