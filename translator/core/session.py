@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from translator.core.attribute_book import AttributeBook, Send
-from translator.core.calls import Call, Reply
+from translator.core.calls import FAILED, PLANNED, Call, Outcome, Reason, Reply
 from translator.core.data_attributes import MODELS, known_names
 from translator.core.events import Event, parse_event
 from translator.core.memory import RunMemory
@@ -31,6 +31,32 @@ from translator.core.settings import Settings
 from translator.core.traits import identity, user_traits
 
 SendCall = Callable[[Call], tuple[Reply, int]]
+
+# How many times send runs the plan of an event whose user is not found yet (after brief waits).
+NOT_FOUND_ATTEMPTS = 3
+
+
+def attached_nobody(event: Event | Any, outcome: Outcome | None) -> bool:
+    """A group whose plan ended without attaching anyone: its user matched no contact."""
+    is_group = isinstance(event, Event) and event.type == "group"
+    if isinstance(event, dict):
+        is_group = event.get("type") == "group"
+    return (
+        is_group
+        and outcome is not None
+        and outcome.status == PLANNED
+        and any(note.code == "contact_not_found" for note in outcome.notes)
+    )
+
+
+def no_contact(outcome: Outcome) -> Outcome:
+    """The outcome send dead-letters a group with when its user stayed not found."""
+    reason = Reason(
+        "contact_not_found",
+        "no contact matched the group's user, still after the waits: nobody was attached "
+        "(send the user's identify first)",
+    )
+    return Outcome(FAILED, reason, outcome.adjustments, outcome.notes)
 
 
 def through_memory(
@@ -86,19 +112,47 @@ class PlanSession:
     """Plans a stream's events one after another, as one ``translator send`` run would send them."""
 
     def __init__(
-        self, settings: Settings, received_at: int | None = None, create_attributes: bool = True
+        self,
+        settings: Settings,
+        received_at: int | None = None,
+        create_attributes: bool = True,
+        not_found_attempts: int = NOT_FOUND_ATTEMPTS,
     ) -> None:
         self.settings, self.received_at = settings, received_at
         self.memory = RunMemory()
         book = AttributeBook(create=creates_attributes(settings, create_attributes))
         self.book = book if uses_attribute_book(settings) else None
         self.companies: dict[str, str] = {}
+        self.missing_users: set[str] = set()
+        self.not_found_attempts = not_found_attempts
         self._calls: list[Call] = []
 
     def plan(self, raw: Any) -> tuple[Run, list[dict[str, Any]]]:
-        """The calls ``raw`` makes after the events planned before it, and the book's notes."""
+        """The calls ``raw`` makes after the events planned before it, and the book's notes.
+
+        A group that attached nobody is planned again, as send tries it again after its waits
+        (``NOT_FOUND_ATTEMPTS`` runs in all, one for a user already not found), then fails
+        ``contact_not_found``: send dead-letters it.
+        """
         event = parse_event(raw)
         user = user_key(event, self.settings)
+        calls: list[Call] = []
+        notes: list[dict[str, Any]] = []
+        for attempt in range(1, self.not_found_attempts + 1):
+            run, created = self._once(event, user)
+            calls.extend(run.calls)
+            notes.extend(created)
+            if not attached_nobody(event, run.outcome):
+                if run.outcome.status == PLANNED and user is not None:
+                    self.missing_users.discard(user)
+                return Run(tuple(calls), run.outcome), notes
+            if user in self.missing_users or attempt == self.not_found_attempts:
+                break
+        if user is not None:
+            self.missing_users.add(user)
+        return Run(tuple(calls), no_contact(run.outcome)), notes
+
+    def _once(self, event: Event | Any, user: str | None) -> tuple[Run, list[dict[str, Any]]]:
         plan = plan_event(event, self.settings, self.received_at)
         self._calls = []
         notes: list[dict[str, Any]] = []

@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from translator.core.calls import PLANNED, Call, Reply
-from translator.core.events import Event, parse_event
+from translator.core.calls import Call, Reply
+from translator.core.events import parse_event
 from translator.core.plan import plan_event
-from translator.core.session import through_memory, uses_attribute_book
+from translator.core.session import attached_nobody, through_memory, uses_attribute_book
 from translator.core.settings import Settings
 from translator.delivery.attributes import AttributeBook
 from translator.delivery.exchange import AccessRefused, Exchange, GaveUp, Tries, Unreachable
@@ -76,7 +76,7 @@ class Sender:
                 if stale > 1:
                     return translator_dead("contact_gone", f"contact {gone.contact_id} is gone")
                 continue
-            if not _attached_nobody(event, result):
+            if not (result.status == DELIVERED and attached_nobody(event, result.outcome)):
                 break
             if not self.exchange.wait_for_user(tries):
                 return _no_contact(result)
@@ -126,19 +126,6 @@ class Sender:
 
     def _plain(self, call: Call) -> Reply:
         return self.exchange.send(call)[0]
-
-
-def _attached_nobody(event: Any, result: Result) -> bool:
-    is_group = isinstance(event, Event) and event.type == "group"
-    if isinstance(event, dict):
-        is_group = event.get("type") == "group"
-    return (
-        is_group
-        and result.status == DELIVERED
-        and result.outcome is not None
-        and result.outcome.status == PLANNED
-        and "contact_not_found" in result.notes
-    )
 
 
 def _no_contact(result: Result) -> Result:
