@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from contracts.delivery_support import TRANSLATOR
@@ -134,9 +134,11 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProce
 
 
 @settings(
-    max_examples=12,
+    max_examples=20,
     deadline=None,
     derandomize=True,
+    # No shrinking (minutes against real servers): a failure prints its whole stream.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
@@ -204,6 +206,7 @@ def _assert_same_calls(journal: list[tuple], planned: dict[int, list[tuple]], st
         )
         assert index is not None, (
             f"request {position} was planned for no event: {journal[position]}\n"
+            f"stream: {json.dumps(stream)}\n"
             f"planned: {json.dumps(remaining, default=str, indent=1)}"
         )
         position += len(remaining.pop(index))

@@ -186,7 +186,7 @@ class PlanSession:
             ]
             return Reply(200, {"type": "list", "data": listed})
         if call.method == "POST" and call.path == "/data_attributes":
-            return Reply(200, {"type": "data_attribute", **body})
+            return self._new_attribute(body)
         if call.path == "/companies" and call.method in ("GET", "POST"):
             return self._company(call, body)
         answer = dry_run_reply(call)
@@ -196,6 +196,26 @@ class PlanSession:
             name = body.get("name") if kind == "tag" else name
             return Reply(answer.status, {**answer.body, "id": f"<{kind}_id:{name}>"})
         return answer
+
+    def _new_attribute(self, body: dict[str, Any]) -> Reply:
+        """Created, unless the other model has the name: Intercom refuses a company attribute
+        named like a people attribute, and the reverse (emulated in emulator/store/
+        data_attributes.py)."""
+        name, model = str(body.get("name", "")), body.get("model")
+        taken = [
+            other
+            for other in MODELS
+            if other != model and self.book and name.lower() in self.book.known[other]
+        ]
+        if not taken:
+            return Reply(200, {"type": "data_attribute", **body})
+        nouns = {"contact": "people", "company": "company"}
+        message = (
+            f"You already have '{name}' in your {nouns[taken[0]]} data. To save this as new "
+            f"{nouns.get(str(model), 'company')} data, use a different name."
+        )
+        error = {"code": "parameter_invalid", "message": message, "field": "name"}
+        return Reply(400, {"type": "error.list", "errors": [error]})
 
     def _company(self, call: Call, body: dict[str, Any]) -> Reply:
         company_id = str((call.query or {}).get("company_id") or body.get("company_id") or "")
