@@ -1,12 +1,16 @@
 """Property: the requests ``translator send`` makes to a real ``emulator serve`` are the calls
-``translator plan`` shows for the same events and options, in the same order.
+``translator plan`` shows for the same events and options, in the same order, and the events
+``plan`` says fail are the ones ``send`` dead-letters, for the same reason.
 
-``plan`` drives each plan with dry-run answers (lookups find nothing, writes succeed), so the
-generated streams keep to what those answers assume: every user and company is new to the
-workspace (a fresh one per example), a user's tracks follow its identify, and a group names a
-user who has not been identified (or nobody). Real ids in the emulator's journal are mapped back
-to the plan's placeholders (``<contact_id>``, ``<company_id>``). Unknown custom attributes are
-created first (``--unknown-attribute-policy create``) so that 2.x writes are accepted.
+``plan`` drives a stream through the run memory ``send`` uses (contact ids, bodies already
+written, data attributes read and created) against dry-run answers for a fresh workspace (a
+fresh one per example): every user and company is new, a user's tracks follow its identify, and
+a group names a user identified earlier, one never identified, or nobody. A group naming a user
+never identified attaches nobody: on 2.x ``send`` searches again after its waits and then
+dead-letters it ``contact_not_found`` (exit 1), and ``plan`` shows those searches and that
+outcome; on 1.4 the attach is a user upsert that creates the user. Real ids in the emulator's
+journal are mapped back to the plan's placeholders, which name their object
+(``<contact_id:u1>``, ``<company_id:g1>``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from contracts.delivery_support import TRANSLATOR
@@ -41,6 +45,7 @@ TRAITS: dict[str, st.SearchStrategy[Any]] = {
     "ownerId": st.just("8"),
 }
 # One type per key, as a workspace's attributes and metadata have (a plan cannot know them).
+GROUP_TRAITS = {"tier": st.sampled_from(["gold", "silver"]), "seats": st.integers(1, 50)}
 PROPERTIES = st.fixed_dictionaries(
     {},
     optional={
@@ -61,18 +66,13 @@ def _stamp(draw: st.DrawFn) -> str:
 
 @st.composite
 def user_events(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
-    """One user's events: an identify and its tracks, or a group naming a user Intercom lacks."""
+    """One user's events: an identify and its tracks (and maybe a group of that user), or a
+    group naming a user Intercom lacks (``u<n>-stranger``) or nobody."""
     user = f"u{n}"
     if draw(st.integers(0, 3)) == 0:
-        group: dict[str, Any] = {
-            "type": "group",
-            "groupId": f"g{n}",
-            "timestamp": _stamp(draw),
-            # No custom attribute: the emulator's 1.4 POST /companies refuses unknown ones.
-            "traits": {"name": f"Co {n}", "employees": draw(st.integers(1, 99))},
-        }
+        group = _group(draw, n)
         if draw(st.booleans()):
-            group["userId"] = user
+            group["userId"] = f"{user}-stranger"
         return [group]
     traits = draw(st.fixed_dictionaries({}, optional=TRAITS))
     traits["email"] = f"{user}@example.com"
@@ -93,7 +93,32 @@ def user_events(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
         for _ in range(draw(st.integers(0, 2)))
     ]
     skipped = {"type": "track", "userId": user, "event": "Noise", "integrations": {"All": False}}
-    return [identify, *tracks, *([skipped] if draw(st.booleans()) else [])]
+    groups = [{**_group(draw, n), "userId": user}] if draw(st.booleans()) else []
+    return [identify, *tracks, *groups, *([skipped] if draw(st.booleans()) else [])]
+
+
+def _group(draw: st.DrawFn, n: int) -> dict[str, Any]:
+    # A custom trait on every version: 2.x creates the company attribute first, 1.4 made it on
+    # the fly (the emulator's 1.4 POST /companies does too).
+    traits = {"name": f"Co {n}", "employees": draw(st.integers(1, 99))}
+    return {
+        "type": "group",
+        "groupId": f"g{n}",
+        "timestamp": _stamp(draw),
+        "traits": {**traits, **draw(st.fixed_dictionaries({}, optional=GROUP_TRAITS))},
+    }
+
+
+def contact_not_found_expected(stream: list[dict[str, Any]], version: str) -> set[int]:
+    """The events ``send`` must dead-letter ``contact_not_found``: on 2.x, the groups naming a
+    user never identified (1.4 attaches by a user upsert, which creates the user)."""
+    if version == "1.4":
+        return set()
+    return {
+        index
+        for index, event in enumerate(stream)
+        if event["type"] == "group" and str(event.get("userId", "")).endswith("-stranger")
+    }
 
 
 @st.composite
@@ -109,9 +134,11 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProce
 
 
 @settings(
-    max_examples=12,
+    max_examples=20,
     deadline=None,
     derandomize=True,
+    # No shrinking (minutes against real servers): a failure prints its whole stream.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
@@ -135,8 +162,11 @@ def test_send_makes_the_calls_plan_shows_in_order(
         f"--api-version={version}",
         "--unknown-attribute-policy=create",
     ]
-    planned = _planned(events, options)
+    planned, failed = _planned(events, options)
+    expected = contact_not_found_expected(stream, version)
+    assert failed == dict.fromkeys(expected, "contact_not_found"), failed
     token = f"agree-{uuid.uuid4().hex}"
+    dead = folder / "dead.jsonl"
     sent = subprocess.run(
         [
             *TRANSLATOR,
@@ -147,13 +177,15 @@ def test_send_makes_the_calls_plan_shows_in_order(
             f"--token={token}",
             "--workers=1",
             f"--state={folder / 'state.db'}",
-            f"--dead-letter={folder / 'dead.jsonl'}",
+            f"--dead-letter={dead}",
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert sent.returncode == (1 if expected else 0), sent.stdout + sent.stderr
+    letters = [json.loads(line) for line in dead.read_text().splitlines()] if expected else []
+    assert {letter["line"] - 1: letter["reason"] for letter in letters} == failed
     _assert_same_calls(_journal(emulator.url, token), planned, stream)
 
 
@@ -174,6 +206,7 @@ def _assert_same_calls(journal: list[tuple], planned: dict[int, list[tuple]], st
         )
         assert index is not None, (
             f"request {position} was planned for no event: {journal[position]}\n"
+            f"stream: {json.dumps(stream)}\n"
             f"planned: {json.dumps(remaining, default=str, indent=1)}"
         )
         position += len(remaining.pop(index))
@@ -184,7 +217,8 @@ def _assert_same_calls(journal: list[tuple], planned: dict[int, list[tuple]], st
         assert mine == sorted(mine), f"events of {user} delivered out of order: {mine}"
 
 
-def _planned(events: Path, options: list[str]) -> dict[int, list[tuple]]:
+def _planned(events: Path, options: list[str]) -> tuple[dict[int, list[tuple]], dict[int, str]]:
+    """The calls ``plan`` shows per event, and the events it says fail (with their reason)."""
     shown = subprocess.run(
         [*TRANSLATOR, "plan", str(events), *options],
         capture_output=True,
@@ -193,12 +227,15 @@ def _planned(events: Path, options: list[str]) -> dict[int, list[tuple]]:
         check=True,
     )
     calls: dict[int, list[tuple]] = {}
+    failed: dict[int, str] = {}
     for line in shown.stdout.splitlines():
         record = json.loads(line)
         if "method" in record:
             call = (record["method"], record["path"], record["query"] or {}, record["body"])
             calls.setdefault(record["event_index"], []).append(call)
-    return calls
+        elif record["outcome"] in ("failed", "rejected"):
+            failed[record["event_index"]] = record["reason"]["code"]
+    return calls, failed
 
 
 def _journal(url: str, token: str) -> list[tuple]:
@@ -215,7 +252,7 @@ def _journal(url: str, token: str) -> list[tuple]:
     for entry in entries:
         body = entry["response_body"]
         if isinstance(body, dict) and body.get("type") in ("contact", "company", "user", "tag"):
-            names[str(body.get("id"))] = f"<{body['type']}_id>"
+            names[str(body.get("id"))] = f"<{body['type']}_id:{_named(body)}>"
     return [
         (
             entry["method"],
@@ -225,6 +262,15 @@ def _journal(url: str, token: str) -> list[tuple]:
         )
         for entry in entries
     ]
+
+
+def _named(body: dict[str, Any]) -> Any:
+    """What ``translator plan``'s placeholder id names an object by."""
+    if body["type"] == "company":
+        return body.get("company_id")
+    if body["type"] == "tag":
+        return body.get("name")
+    return body.get("external_id") or body.get("user_id") or body.get("email")
 
 
 def _renamed(value: Any, names: dict[str, str]) -> Any:

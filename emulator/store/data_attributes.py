@@ -115,7 +115,7 @@ def parse_model(raw: str | None) -> str | None:
     return raw
 
 
-def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+def create(ctx: Context, body: dict[str, Any], *, on_the_fly: bool = False) -> dict[str, Any]:
     validation.known_keys(
         body, ("name", "model", "data_type", "description", "options", "messenger_writable")
     )
@@ -128,7 +128,7 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     parse_model(model)
     if data_type not in (*DATA_TYPES, LIST_TYPE):
         raise ParameterInvalid("Data Type isn't an option", field="data_type")
-    _check_name(ctx, name, model)
+    _check_name(ctx, name, model, builtins_taken=not on_the_fly)
     _check_room(ctx, name)
     options = _options(body.get("options"), data_type)
     if data_type == LIST_TYPE:
@@ -158,7 +158,7 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     return shape(ctx, row)
 
 
-def _check_name(ctx: Context, name: str, model: str) -> None:
+def _check_name(ctx: Context, name: str, model: str, builtins_taken: bool = True) -> None:
     if len(name) > ATTRIBUTE_NAME_LENGTH or not _NAME.fullmatch(name) or "$" in name:
         raise ParameterInvalid(
             "Your name for this attribute must only contain alphanumeric characters, currency"
@@ -171,7 +171,9 @@ def _check_name(ctx: Context, name: str, model: str) -> None:
     ).fetchone()
     # A built-in attribute of the same model takes its name: refused in the words Intercom
     # uses for a taken name (its answer for a built-in's name is UNCONFIRMED).
-    if existing is None and builtin_attributes.named(model, name):
+    # 1.4's on-the-fly creation took a custom attribute named like a built-in: Segment's classic
+    # destination sent the user id as custom attribute `id` with every identify.
+    if existing is None and builtins_taken and builtin_attributes.named(model, name):
         existing = (model,)
     if existing:
         raise ParameterInvalid(

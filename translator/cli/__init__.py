@@ -20,8 +20,7 @@ from translator.cli.console import print_summary, run_send, run_serve
 from translator.cli.delivery_options import DeliveryOptions, delivery_options
 from translator.cli.options import mapping_options
 from translator.core.calls import PLANNED, REJECTED, Outcome, Reason, call_to_dict
-from translator.core.plan import plan_event
-from translator.core.plan_runner import dry_run_reply, run_plan
+from translator.core.session import PlanSession
 from translator.core.settings import Settings
 from translator.core.timestamps import date_to_unix
 
@@ -65,17 +64,29 @@ def parse_received_at(value: str | None) -> int:
 @click.option(
     "--received-at", help="Time of events without a timestamp (ISO-8601 or Unix seconds) [now]."
 )
-def plan_command(source: IO[str], settings: Settings, received_at: str | None) -> None:
+@click.option(
+    "--create-attributes/--no-create-attributes",
+    default=True,
+    show_default=True,
+    help="As send's option: show the workspace's data attributes read once and the missing "
+    "ones created (2.x).",
+)
+def plan_command(
+    source: IO[str], settings: Settings, received_at: str | None, create_attributes: bool
+) -> None:
     """Print the Intercom calls the events in SOURCE mean, as JSON lines (dry run).
 
     SOURCE holds one Segment Spec event per line (default: stdin). Each call prints as
-    {"event_index", "messageId", "method", "path", "query", "body", "reason", "purpose"}; lookups
-    are assumed to find nothing. An event that is skipped, rejected or adjusted to fit Intercom's
-    limits adds one line {"event_index", "messageId", "outcome", "reason", "adjustments", "notes"}.
+    {"event_index", "messageId", "method", "path", "query", "body", "reason", "purpose"}. The
+    events are planned as one `send` run sends them, into a fresh workspace: lookups find
+    nothing the stream did not create, and what send remembers (a user's contact id, a body
+    already written, the data attributes read and created) saves the same calls here. An event
+    that is skipped, rejected, adjusted or noted adds one line {"event_index", "messageId",
+    "outcome", "reason", "adjustments", "notes"} (and "attributes": what was created for it).
     """
-    now = parse_received_at(received_at)
+    session = PlanSession(settings, parse_received_at(received_at), create_attributes)
     for index, (line_number, line) in enumerate(_lines(source)):
-        for record in plan_records(index, line_number, line, settings, now):
+        for record in plan_records(index, line_number, line, session):
             click.echo(json.dumps(record, ensure_ascii=False))
 
 
@@ -86,22 +97,23 @@ def _lines(source: IO[str]) -> Iterator[tuple[int, str]]:
 
 
 def plan_records(
-    index: int, line_number: int, line: str, settings: Settings, now: int
+    index: int, line_number: int, line: str, session: PlanSession
 ) -> list[dict[str, Any]]:
-    """The JSON lines ``translator plan`` prints for one input line."""
+    """The JSON lines ``translator plan`` prints for one input line, after the lines before."""
     try:
         raw = json.loads(line)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         reason = Reason("invalid_json", f"line {line_number} is not JSON: {error}")
         return [_outcome_record(index, None, Outcome(REJECTED, reason), line_number)]
     message_id = raw.get("messageId") if isinstance(raw, dict) else None
-    run = run_plan(plan_event(raw, settings, now), dry_run_reply)
+    run, attributes = session.plan(raw)
     records = [
         {"event_index": index, "messageId": message_id, **call_to_dict(call)} for call in run.calls
     ]
     outcome = run.outcome
-    if outcome.status != PLANNED or outcome.adjustments or outcome.notes:
-        records.append(_outcome_record(index, message_id, outcome, line_number))
+    if outcome.status != PLANNED or outcome.adjustments or outcome.notes or attributes:
+        record = _outcome_record(index, message_id, outcome, line_number)
+        records.append({**record, **({"attributes": attributes} if attributes else {})})
     return records
 
 

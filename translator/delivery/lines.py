@@ -15,8 +15,8 @@ from typing import Any
 
 from translator.core.calls import Reason
 from translator.core.events import Event, parse_event
+from translator.core.session import user_key
 from translator.core.settings import Settings
-from translator.core.traits import identity, user_traits
 
 # Deeper than any event Intercom could store (custom attributes and metadata are flat): a line
 # nested this deep is refused on its own instead of exhausting the interpreter's recursion.
@@ -66,17 +66,9 @@ def parsed_line(text: str, value: Any, settings: Settings, number: int | None = 
 
 
 def ordering_key(event: Event | Reason | None, settings: Settings) -> str | None:
-    """The user an event is about: ``user:<id>``, ``email:<lower-cased>``, ``anonymous:<id>``."""
-    if not isinstance(event, Event):
-        return None
-    who = identity(event, user_traits(event, settings), settings)
-    if who.user_id:
-        return f"user:{who.user_id}"
-    if who.lookup_email:
-        return f"email:{who.lookup_email}"
-    if event.anonymous_id:
-        return f"anonymous:{event.anonymous_id}"
-    return None
+    """The user an event is about: ``user:<id>``, ``email:<lower-cased>``, ``anonymous:<id>``
+    (the key ``translator plan`` remembers contact ids by, too)."""
+    return user_key(event, settings)
 
 
 def escaped(data: bytes | str) -> str:

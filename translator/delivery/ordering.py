@@ -10,6 +10,8 @@ user's ``track`` is sent.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
 from collections import deque
 from typing import Generic, TypeVar
@@ -22,8 +24,10 @@ class KeyedQueue(Generic[T]):
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._waiting: dict[str, deque[T]] = {}
-        self._ready: deque[str] = deque()
+        self._waiting: dict[str, deque[tuple[int, T]]] = {}
+        # Keys free to go, by the put order of their oldest item.
+        self._ready: list[tuple[int, str]] = []
+        self._order = itertools.count()
         self._busy: set[str] = set()
         self._outstanding = 0
         self._closed = False
@@ -31,10 +35,10 @@ class KeyedQueue(Generic[T]):
     def put(self, key: str, item: T) -> None:
         with self._condition:
             queue = self._waiting.setdefault(key, deque())
-            queue.append(item)
+            queue.append((next(self._order), item))
             self._outstanding += 1
             if key not in self._busy and len(queue) == 1:
-                self._ready.append(key)
+                heapq.heappush(self._ready, (queue[0][0], key))
                 self._condition.notify()
 
     def take(self, timeout: float = 0.2) -> tuple[str, T] | None:
@@ -44,9 +48,9 @@ class KeyedQueue(Generic[T]):
                 self._condition.wait(timeout)
             if not self._ready:
                 return None
-            key = self._ready.popleft()
+            _, key = heapq.heappop(self._ready)
             self._busy.add(key)
-            return key, self._waiting[key].popleft()
+            return key, self._waiting[key].popleft()[1]
 
     def done(self, key: str) -> None:
         """The item taken for ``key`` is finished: its next item may go."""
@@ -54,7 +58,7 @@ class KeyedQueue(Generic[T]):
             self._busy.discard(key)
             self._outstanding -= 1
             if self._waiting.get(key):
-                self._ready.append(key)
+                heapq.heappush(self._ready, (self._waiting[key][0][0], key))
                 self._condition.notify()
             else:
                 self._waiting.pop(key, None)

@@ -20,6 +20,7 @@ import time
 import uuid
 from typing import Any
 
+from translator.core.session import creates_attributes
 from translator.core.settings import Settings
 from translator.delivery.attributes import AttributeBook
 from translator.delivery.dead_letters import DeadLetterFile, dead_letter_record
@@ -80,9 +81,7 @@ class Delivery:
             seed,
         )
         self.memory = Memory(state, remember)
-        # The create policy's renamed attributes (a name clash) need creating too.
-        create = create_attributes or settings.unknown_attribute_policy == "create"
-        self.attributes = AttributeBook(state, create and not settings.web_mode)
+        self.attributes = AttributeBook(state, creates_attributes(settings, create_attributes))
         self.sender = Sender(self.exchange, settings, self.memory, self.attributes)
         self.queue: KeyedQueue[Pending] = KeyedQueue()
         self.stopped: str | None = None

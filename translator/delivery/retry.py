@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass
 
 from translator.core.calls import Call, Reply
+from translator.core.session import NOT_FOUND_ATTEMPTS
 
 RETRY = "retry"
 RATE_LIMITED = "rate_limited"
@@ -37,7 +38,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     # Tries of an event whose user Intercom does not find yet, and the wait between them.
-    not_found_attempts: int = 3
+    not_found_attempts: int = NOT_FOUND_ATTEMPTS  # translator plan shows as many runs
     not_found_delay: float = 1.0
 
     def __post_init__(self) -> None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from translator.core.calls import PLANNED, Call, Reply
-from translator.core.events import Event, parse_event
+from translator.core.calls import Call, Reply
+from translator.core.events import parse_event
 from translator.core.plan import plan_event
+from translator.core.session import attached_nobody, through_memory, uses_attribute_book
 from translator.core.settings import Settings
 from translator.delivery.attributes import AttributeBook
 from translator.delivery.exchange import AccessRefused, Exchange, GaveUp, Tries, Unreachable
@@ -54,6 +55,7 @@ class Sender:
         self, exchange: Exchange, settings: Settings, memory: Memory, book: AttributeBook
     ) -> None:
         self.exchange, self.settings, self.memory, self.book = exchange, settings, memory, book
+        self.uses_book = uses_attribute_book(settings)
 
     def deliver(self, event: Any, received_at: int, user: str | None = None) -> Result:
         """Plan ``event`` (a parsed ``Event``, a JSON value or a JSON line); make its calls."""
@@ -74,7 +76,7 @@ class Sender:
                 if stale > 1:
                     return translator_dead("contact_gone", f"contact {gone.contact_id} is gone")
                 continue
-            if not _attached_nobody(event, result):
+            if not (result.status == DELIVERED and attached_nobody(event, result.outcome)):
                 break
             if not self.exchange.wait_for_user(tries):
                 return _no_contact(result)
@@ -105,38 +107,25 @@ class Sender:
         self, call: Call, user: str | None, notes: list[dict[str, Any]]
     ) -> tuple[Call, Reply, int]:
         """The reply ``call`` gets: from memory, or from Intercom after the retries it needs."""
-        if call.method == "POST" and call.path == "/data_attributes":
-            return call, self.book.answer_create(call, self._plain), 1
-        call, created = self.book.prepare(call, self._plain)
+
+        def send(call: Call) -> tuple[Reply, int]:
+            reply, attempts = self.exchange.send(call, user)
+            contact_id = contact_in_path(call.path)
+            # A write to the remembered contact answered 404: it is gone (a detach's 404 only
+            # says the company was not attached, which the plan handles).
+            gone = reply.status == 404 and call.method in ("PUT", "POST")
+            if gone and contact_id and contact_id == self.memory.contact_of(user):
+                raise _StaleContact(contact_id)
+            return reply, attempts
+
+        call, reply, attempts, created = through_memory(
+            call, user, self.memory, self.book if self.uses_book else None, send, self._plain
+        )
         notes.extend(created)
-        known = self.memory.answer(call, user)
-        if known is not None:
-            return call, known, 0
-        reply, attempts = self.exchange.send(call, user)
-        contact_id = contact_in_path(call.path)
-        # A write to the remembered contact answered 404: it is gone (a detach's 404 only says
-        # the company was not attached, which the plan handles).
-        gone = reply.status == 404 and call.method in ("PUT", "POST")
-        if gone and contact_id and contact_id == self.memory.contact_of(user):
-            raise _StaleContact(contact_id)
-        self.memory.learn(call, reply, user)
         return call, reply, attempts
 
     def _plain(self, call: Call) -> Reply:
         return self.exchange.send(call)[0]
-
-
-def _attached_nobody(event: Any, result: Result) -> bool:
-    is_group = isinstance(event, Event) and event.type == "group"
-    if isinstance(event, dict):
-        is_group = event.get("type") == "group"
-    return (
-        is_group
-        and result.status == DELIVERED
-        and result.outcome is not None
-        and result.outcome.status == PLANNED
-        and "contact_not_found" in result.notes
-    )
 
 
 def _no_contact(result: Result) -> Result:

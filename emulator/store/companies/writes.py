@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from emulator import limits
+from emulator import limits, versions
 from emulator.errors import ParameterInvalid
 from emulator.store import custom_attributes, ids, validation
 from emulator.store.companies.records import (
@@ -17,6 +17,7 @@ from emulator.store.companies.records import (
     shape,
 )
 from emulator.store.context import Context
+from emulator.store.users import attributes as user_attributes
 
 _TEXT_FIELDS = ("name", "plan", "website", "industry")
 _INT_FIELDS = ("size", "remote_created_at")
@@ -77,10 +78,18 @@ def _changes(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     changes["monthly_spend"] = _monthly_spend(body)
     if validation.typed(body, "update_last_request_at", bool):
         changes["last_request_at"] = ctx.now
-    changes["custom_attributes"] = custom_attributes.check(
-        ctx, "company", body.get("custom_attributes")
-    )
+    changes["custom_attributes"] = _custom_attributes(ctx, body.get("custom_attributes"))
     return {key: value for key, value in changes.items() if value is not None}
+
+
+def _custom_attributes(ctx: Context, values: Any) -> dict[str, Any]:
+    """2.x refuses an attribute that does not exist; 1.4 created it on the fly, for companies as
+    for users ("you could send a custom attribute that was not defined … Intercom did not
+    validate the attribute and created a new custom attribute instead" [RS-DOC]; 1.x company
+    attributes follow the users' rules [facts §8, "Company CDAs (v1)"])."""
+    if versions.is_legacy(ctx.version):
+        return user_attributes.prepare(ctx, "company", values)
+    return custom_attributes.check(ctx, "company", values)
 
 
 def _monthly_spend(body: dict[str, Any]) -> int | None:

@@ -36,7 +36,7 @@ def _create(ctx: Context, model: str, name: str, value: Any) -> str:
     data_type = inferred_type(name, value)
     body = {"name": name, "model": model, "data_type": data_type}
     try:
-        data_attributes.create(ctx, body)
+        data_attributes.create(ctx, body, on_the_fly=True)
     except IntercomError as error:  # refused before anything was written
         raise IntercomError(
             f"Custom attribute '{name}' cannot be created: {error.message}",
