@@ -14,6 +14,7 @@ from flask import Flask
 
 from emulator import access, lifecycle, limits, migrations, rendering, routes
 from emulator import db as database
+from emulator.config import DEFAULT_MAX_WORKSPACES
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DATABASE": "emulator.db",  # a path, or ":memory:" for a throwaway database
@@ -22,6 +23,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "WORKSPACES": [],  # declared workspaces: [{"name", "tokens": [...], "settings": {...}}]
     "MAX_BODY_BYTES": limits.MAX_BODY_BYTES,
     "ADMIN_TOKEN": None,  # when set, the control API requires it (X-Emulator-Admin-Token)
+    "ALLOWED_HOSTS": [],  # `Host` names answered besides loopback ones; "*" for any
+    "MAX_WORKSPACES": DEFAULT_MAX_WORKSPACES,  # a new token past it: 403; None: no limit
+    "SESSION_KEY": None,  # signs the inspector's cookie; None draws one for this app
 }
 
 

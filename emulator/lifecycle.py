@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
 
 def begin() -> None:
     state = request_state.start()
+    access.check_host()  # every path: the API, the control API and the inspector
     req = request._get_current_object()
     if access.is_control_path(req.path):
         return

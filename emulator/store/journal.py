@@ -1,7 +1,9 @@
 """The request journal: every API request a workspace made, what the emulator answered and why.
 
 Headers are never stored, so the `Authorization` header (the token) cannot leak through it.
-Bodies are kept up to `BODY_LIMIT` characters; each workspace keeps its newest `KEEP` entries.
+Bodies are kept up to `BODY_LIMIT` characters (then cut, with a marker saying how much more
+there was); each workspace keeps its newest `journal_limit` entries (a setting, emulator.settings),
+exactly: `journal_counts` counts them, and each insert past the limit removes the oldest.
 
 A request that wrote writes its entry in its own transaction. Any other request (a read, a
 refusal before the store was touched) leaves its entry in the processes' shared log
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 import sqlite_utils
@@ -24,8 +27,7 @@ from emulator.shared import Shared
 from emulator.store.context import Context, Workspace
 
 BODY_LIMIT = 64 * 1024
-KEEP = 10_000
-_PRUNE_EVERY = 500
+KEEP = 10_000  # a workspace whose settings predate `journal_limit`
 _STATUS = re.compile(r"[1-5]([0-9]{2}|[xX]{2})")  # 429, or a class such as 4xx
 _COLUMNS = (
     "seq, request_id, at, method, path, query, status, request_body, response_body,"
@@ -101,18 +103,34 @@ def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
 
 def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
     for row in rows:
-        cursor = db.execute(
+        db.execute(
             f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             row,
         )
-        if (cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
-            workspace_id = row[0]
+    _keep_within_limits(db, Counter(row[0] for row in rows))
+
+
+def _keep_within_limits(db: sqlite_utils.Database, added: Counter[str]) -> None:
+    """Count the new entries of each workspace; past its limit, remove its oldest."""
+    for workspace_id, new in added.items():
+        held, limit = db.execute(
+            "INSERT INTO journal_counts (workspace_id, entries) VALUES (?, ?)"
+            " ON CONFLICT (workspace_id) DO UPDATE SET entries = entries + excluded.entries"
+            " RETURNING entries, (SELECT json_extract(settings, '$.journal_limit')"
+            " FROM workspaces WHERE id = ?)",
+            [workspace_id, new, workspace_id],
+        ).fetchone()
+        limit = KEEP if limit is None else int(limit)
+        if held > limit:
             db.execute(
-                "DELETE FROM journal WHERE workspace_id = ? AND seq <= ("
-                " SELECT seq FROM journal WHERE workspace_id = ?"
-                " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-                [workspace_id, workspace_id, KEEP],
+                "DELETE FROM journal WHERE seq IN (SELECT seq FROM journal"
+                " WHERE workspace_id = ? ORDER BY seq LIMIT ?)",
+                [workspace_id, held - limit],
+            )
+            db.execute(
+                "UPDATE journal_counts SET entries = ? WHERE workspace_id = ?",
+                [limit, workspace_id],
             )
 
 
