@@ -181,7 +181,7 @@ def test_the_authorization_header_is_never_written_down(tmp_path: Path) -> None:
     send_raw(
         server.url,
         (  # a body the app cannot read: its error path logs
-            f"POST /contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+            f"POST /contacts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
             "Connection: close\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n"
         ).encode(),
