@@ -2,7 +2,9 @@
 
 Other promises are kept elsewhere (docs/benchmarks.md lists them): the Messenger's user_hash is
 compared in constant time (tests/emulator/test_messenger.py), the control API needs an admin
-token off loopback (tests/emulator/test_control.py), and `translator send` keeps the token out
+token off loopback (tests/emulator/test_control.py), what reaches every workspace needs it
+always, a foreign `Host` is refused and the inspector shows only its visitor's workspace
+(tests/reliability/test_control_plane.py), and `translator send` keeps the token out
 of its state, dead-letter files and output (tests/translator/delivery/, tests/translator/cli/).
 """
 
