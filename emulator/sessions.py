@@ -76,6 +76,8 @@ def host_allowed(host: str | None, allowed: frozenset[str]) -> bool:
     if name in LOOPBACK_NAMES or name in allowed:
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        address = ipaddress.ip_address(name)
     except ValueError:
         return False
+    # 0.0.0.0 and [::] reach this machine too (the URL `--host 0.0.0.0` prints).
+    return address.is_loopback or address.is_unspecified

@@ -58,7 +58,16 @@ def test_the_workspace_list_needs_the_admin_token(client, guarded):
 
 
 @pytest.mark.parametrize(
-    "host", ["localhost", "localhost:8000", "127.0.0.1:9", "[::1]:8000", "LOCALHOST", "127.0.0.2"]
+    "host",
+    [
+        "localhost",
+        "localhost:8000",
+        "127.0.0.1:9",
+        "[::1]:8000",
+        "LOCALHOST",
+        "127.0.0.2",
+        "0.0.0.0:8000",  # what `--host 0.0.0.0` prints
+    ],
 )
 def test_loopback_hosts_are_answered(app, host):
     response = app.test_client().get("/me", headers={"Host": host, "Authorization": "Bearer t"})
