@@ -119,9 +119,12 @@ def require_admin(purpose: str) -> None:
 
 @contextlib.contextmanager
 def admin_transaction(purpose: str) -> Iterator[sqlite_utils.Database]:
-    """A write transaction for what reaches every workspace (admin token required)."""
+    """A write transaction for what reaches every workspace: an accepted bearer token (401), as
+    every control request, and the admin token (403)."""
+    door = gate()
+    authenticate(door)
     require_admin(purpose)
-    db = gate().storage.connect()
+    db = door.storage.connect()
     with database.write_transaction(db):
         yield db
 

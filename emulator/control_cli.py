@@ -154,30 +154,12 @@ def journal_table(entries: list[dict[str, Any]]) -> str:
     )
 
 
-def _url_option(command: Any) -> Any:
-    return click.option(
-        "--url",
-        default=control_client.DEFAULT_URL,
-        show_default=True,
-        envvar="EMULATOR_URL",
-        help="The running emulator (env EMULATOR_URL).",
-    )(command)
-
-
-_ADMIN_OPTION = click.option(
-    "--admin-token",
-    envvar="EMULATOR_ADMIN_TOKEN",
-    help="The server's admin token (env EMULATOR_ADMIN_TOKEN).",
-)
-
-
 @click.command()
-@_url_option
-@_ADMIN_OPTION
+@control_options
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-def workspaces(url: str, admin_token: str | None, as_json: bool) -> None:
+def workspaces(url: str, token: str, admin_token: str | None, as_json: bool) -> None:
     """List every workspace on the server (needs the server's admin token)."""
-    found = _run(lambda: _client(url, None, admin_token).workspaces())
+    found = _run(lambda: _client(url, token, admin_token).workspaces())
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
@@ -192,23 +174,17 @@ def workspaces(url: str, admin_token: str | None, as_json: bool) -> None:
 
 
 @click.command("delete-workspace")
-@_url_option
+@control_options
 @click.option(
-    "--token",
-    envvar="INTERCOM_TOKEN",
-    help="Delete this bearer token's workspace (env INTERCOM_TOKEN).",
+    "--workspace",
+    "workspace_id",
+    help="Delete the workspace with this id instead of the token's (needs --admin-token).",
 )
-@click.option(
-    "--workspace", "workspace_id", help="Delete the workspace with this id (needs --admin-token)."
-)
-@_ADMIN_OPTION
 def delete_workspace(
-    url: str, token: str | None, workspace_id: str | None, admin_token: str | None
+    url: str, token: str, admin_token: str | None, workspace_id: str | None
 ) -> None:
-    """Delete a workspace: its data, its tokens and its settings. A token of it used again makes
-    a new, empty workspace."""
-    if not token and not workspace_id:
-        raise click.UsageError("name the workspace: --token (its token) or --workspace (its id)")
+    """Delete the token's workspace: its data, its tokens and its settings. A token of it used
+    again makes a new, empty workspace."""
     result = _run(lambda: _client(url, token, admin_token).delete_workspace(workspace_id))
     click.echo(printable(f"Deleted workspace {result['id']}."))
 

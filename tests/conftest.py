@@ -117,6 +117,8 @@ def post_reset(client: ApiClient, db_path: Path, everything: bool) -> Any:
     if not everything:
         return client.post("/_emulator/reset")
     admin = create_app({"DATABASE": str(db_path), "ADMIN_TOKEN": "conftest-admin"}).test_client()
-    return admin.post(
-        "/_emulator/reset?all=true", headers={"X-Emulator-Admin-Token": "conftest-admin"}
-    )
+    headers = {
+        "X-Emulator-Admin-Token": "conftest-admin",
+        "Authorization": f"Bearer {client.token}",
+    }
+    return admin.post("/_emulator/reset?all=true", headers=headers)

@@ -18,7 +18,7 @@ from emulator.inprocess import requests_session
 from tests.conftest import ApiClient
 from tests.intercom_errors import first_error
 
-ADMIN = {"X-Emulator-Admin-Token": "s3cret"}
+ADMIN = {"X-Emulator-Admin-Token": "s3cret", "Authorization": "Bearer admin-s-own"}
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ def test_max_workspaces_then_delete_makes_room(guarded):
     refused = sessions[2].get(f"{url}/me")
     first_error(refused, 403, "forbidden")
     assert "max_workspaces" in refused.json()["errors"][0]["message"]
-    env = {"EMULATOR_URL": url, "EMULATOR_ADMIN_TOKEN": "s3cret"}
+    env = {"EMULATOR_URL": url, "EMULATOR_ADMIN_TOKEN": "s3cret", "INTERCOM_TOKEN": "cap-one"}
     shown = CliRunner().invoke(main, ["workspaces"], env=env)
     assert shown.exit_code == 0 and shown.output.startswith("ID")
     victim = sessions[0].get(f"{url}/_emulator/workspaces").json()["data"][0]["id"]
