@@ -136,7 +136,7 @@ SUPPLY = TokenSupply(TOKENS)
 
 def contract_app(database: Path) -> Flask:
     """The emulator as `emulator serve` runs it, accepting only the supply of tokens."""
-    return create_app({"DATABASE": str(database), "TOKENS": TOKENS})
+    return create_app({"DATABASE": str(database), "TOKENS": TOKENS, "MAX_WORKSPACES": None})
 
 
 # Requests the description allows that the emulator still refuses, because the answer depends on

@@ -2,9 +2,12 @@
 
 Every caller comes in here: an API request by its bearer token, the Messenger by its app id,
 the control API by its bearer token (and the server's admin token, when it has one), the
-inspector page by workspace id (and the admin token, or its cookie). The accepted-token rule,
-the workspace lookup, the admin-token check and the building of a `Context` are each written
-once, below. A token is one rate-limit identity: its row and its workspace's row
+inspector page by a token of its workspace, or the admin token (then any workspace), kept in a
+signed session cookie (emulator.sessions). The `Host` check, the accepted-token rule, the
+workspace lookup, the admin-token checks and the building of a `Context` are each written once,
+below. What reaches more than one workspace (the workspace list, `reset?all=true`, deleting
+another's workspace, the inspector's picker) needs the admin token: without one configured, it
+is refused. A token is one rate-limit identity: its row and its workspace's row
 (emulator.store.ratelimit).
 """
 
@@ -21,14 +24,15 @@ import sqlite_utils
 from flask import Flask, current_app, request
 
 from emulator import db as database
-from emulator import errors, versions
+from emulator import errors, sessions, versions
 from emulator.store import clock, inspector, workspaces
 from emulator.store.context import Context, Workspace
 
 CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
 MESSENGER_PREFIX = "/messenger/"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
-INSPECTOR_COOKIE = "emulator_admin_token"  # the inspector keeps the admin token in it
+SESSION_COOKIE = "emulator_session"  # the inspector's signed session (never a token)
+IN_PROCESS = "emulator.in_process"  # environ key set by emulator.inprocess (no browser sent it)
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,22 @@ class Gate:
     accepted_tokens: frozenset[str] | None  # None: any token, each its own workspace
     settings: dict[str, Any]  # overrides for new workspaces' settings
     admin_token: str | None = None
+    allowed_hosts: frozenset[str] = frozenset()  # besides loopback names; `*`: any
+    max_workspaces: int | None = None  # None: no limit
+    session_key: bytes = b""
 
     def accepts(self, token: str | None) -> bool:
         return bool(token) and (self.accepted_tokens is None or token in self.accepted_tokens)
 
     def admits_admin(self, given: str) -> bool:
         """True when the server has no admin token, or `given` is it."""
-        if self.admin_token is None:
-            return True
-        return hmac.compare_digest(given.encode(), self.admin_token.encode())
+        return self.admin_token is None or self.is_admin(given)
+
+    def is_admin(self, given: str | None) -> bool:
+        """True when the server has an admin token and `given` is it."""
+        if self.admin_token is None or not given:
+            return False
+        return hmac.compare_digest(given.encode(errors="replace"), self.admin_token.encode())
 
 
 def init_app(app: Flask, storage: database.Storage, cfg: dict[str, Any]) -> Gate:
@@ -60,7 +71,15 @@ def init_app(app: Flask, storage: database.Storage, cfg: dict[str, Any]) -> Gate
     if cfg["TOKENS"] is not None:
         declared = {token for spec in cfg["WORKSPACES"] for token in spec["tokens"]}
         accepted = frozenset(set(cfg["TOKENS"]) | declared)
-    gate = Gate(storage, accepted, dict(cfg["SETTINGS"]), cfg["ADMIN_TOKEN"])
+    gate = Gate(
+        storage,
+        accepted,
+        dict(cfg["SETTINGS"]),
+        cfg["ADMIN_TOKEN"],
+        frozenset(sessions.hostname(host) for host in cfg.get("ALLOWED_HOSTS") or ()),
+        cfg.get("MAX_WORKSPACES"),
+        cfg.get("SESSION_KEY") or sessions.new_key(),
+    )
     app.extensions["emulator"] = gate
     return gate
 
@@ -68,6 +87,47 @@ def init_app(app: Flask, storage: database.Storage, cfg: dict[str, Any]) -> Gate
 def gate() -> Gate:
     found: Gate = current_app.extensions["emulator"]
     return found
+
+
+def check_host() -> None:
+    """403 unless `Host` is a loopback name or an allowed host (DNS rebinding: a page of another
+    site reaching the emulator under that site's name). In-process requests have no browser."""
+    if request.environ.get(IN_PROCESS):
+        return
+    door = gate()
+    host = request.headers.get("Host")
+    if not sessions.host_allowed(host, door.allowed_hosts):
+        shown = (host or "")[:100].encode("ascii", "backslashreplace").decode()
+        raise errors.Forbidden(
+            f"Host '{shown}' is not allowed: the emulator answers loopback names (localhost,"
+            " 127.0.0.1, [::1]) and the hosts given with --allowed-host, a defence against DNS"
+            " rebinding"
+        )
+
+
+def require_admin(purpose: str) -> None:
+    """403 unless the request carries the server's admin token (always, without one)."""
+    door = gate()
+    if door.admin_token is None:
+        raise errors.Forbidden(
+            f"{purpose} reaches beyond the token's workspace, so it needs the server's admin token;"
+            " this server has none: start it with --admin-token and send the token in"
+            f" {ADMIN_HEADER}"
+        )
+    if not door.is_admin(request.headers.get(ADMIN_HEADER)):
+        raise errors.Forbidden(f"{purpose} needs the server's admin token in {ADMIN_HEADER}")
+
+
+@contextlib.contextmanager
+def admin_transaction(purpose: str) -> Iterator[sqlite_utils.Database]:
+    """A write transaction for what reaches every workspace: an accepted bearer token (401), as
+    every control request, and the admin token (403)."""
+    door = gate()
+    authenticate(door)
+    require_admin(purpose)
+    db = door.storage.connect()
+    with database.write_transaction(db):
+        yield db
 
 
 def is_control_path(path: str) -> bool:
@@ -93,7 +153,9 @@ def token_workspace(db: sqlite_utils.Database, door: Gate, token: str) -> Worksp
     workspace = workspaces.find(db, token)
     if workspace is None:
         with database.write_transaction(db):
-            workspace = workspaces.find_or_create(db, token, int(time.time()), door.settings)
+            workspace = workspaces.find_or_create(
+                db, token, int(time.time()), door.settings, door.max_workspaces
+            )
     return workspace
 
 
@@ -150,20 +212,58 @@ def control_context() -> Iterator[Context]:
         yield context(db, door, workspace, request_version(workspace))
 
 
+@contextlib.contextmanager
+def own_workspace() -> Iterator[tuple[sqlite_utils.Database, Workspace]]:
+    """The bearer token's workspace in a write transaction, never created (404 if none)."""
+    door = gate()
+    db = door.storage.connect()
+    token = authenticate(door)
+    with database.write_transaction(db):
+        workspace = workspaces.find(db, token)
+        if workspace is None:
+            raise errors.NotFound("This token has no workspace (it made no request yet)")
+        yield db, workspace
+
+
 def require_admin_token() -> None:
     """The control API's check (a blueprint's `before_request`): 403 without the admin token."""
     if not gate().admits_admin(request.headers.get(ADMIN_HEADER, "")):
         raise errors.Forbidden(f"The control API needs the server's admin token in {ADMIN_HEADER}")
 
 
-def inspector_admin_token() -> str:
-    """The admin token an inspector request offers: `?admin_token=` (the first visit), else the
-    cookie the page then set, else the header."""
-    return (
-        request.args.get("admin_token")
-        or request.cookies.get(INSPECTOR_COOKIE)
-        or request.headers.get(ADMIN_HEADER, "")
+def inspector_visitor() -> tuple[str | None, bool]:
+    """Who opens the inspector: `admin` (with the server's admin token, when it has one) or
+    `workspace:<id>` (a token of the workspace, when it has none), else None; and whether it
+    came in the address (`?admin_token=`, `?token=`, the first visit), to keep in the cookie."""
+    door = gate()
+    if door.admin_token is not None:
+        given = request.args.get("admin_token") or request.headers.get(ADMIN_HEADER)
+        if door.is_admin(given):
+            return sessions.ADMIN, "admin_token" in request.args
+    else:
+        token = request.args.get("token") or bearer_token()
+        if token and door.accepts(token):
+            workspace = token_workspace(door.storage.connect(), door, token)
+            return sessions.WORKSPACE + workspace.id, "token" in request.args
+    scope = sessions.scope_of(
+        door.session_key, request.cookies.get(SESSION_COOKIE), door.admin_token
     )
+    if scope is None or (scope == sessions.ADMIN) != (door.admin_token is not None):
+        return None, False
+    return scope, False
+
+
+def session_cookie(scope: str) -> str:
+    door = gate()
+    return sessions.cookie_value(door.session_key, scope, door.admin_token)
+
+
+def csrf_token(scope: str) -> str:
+    return sessions.csrf_token(gate().session_key, scope)
+
+
+def csrf_valid(scope: str, given: str | None) -> bool:
+    return sessions.csrf_valid(gate().session_key, scope, given)
 
 
 def connection() -> sqlite_utils.Database:
@@ -171,13 +271,23 @@ def connection() -> sqlite_utils.Database:
     return gate().storage.connect()
 
 
-def inspector_workspace(workspace_id: str | None) -> Workspace | None:
-    """The workspace the inspector page shows: by id, else the bearer token's, else the last
-    one used."""
+def inspector_workspace(scope: str, workspace_id: str | None) -> Workspace | None:
+    """The workspace the inspector shows: the visitor's own; for the admin, the one asked for
+    by id, else the bearer token's, else the last one used."""
     door = gate()
-    return inspector.choose_workspace(
-        door.storage.connect(), door.storage.shared, workspace_id, bearer_token()
-    )
+    db = door.storage.connect()
+    if scope != sessions.ADMIN:
+        own = scope.removeprefix(sessions.WORKSPACE)
+        return inspector.workspace_by_id(db, own) if workspace_id in (None, own) else None
+    return inspector.choose_workspace(db, door.storage.shared, workspace_id, bearer_token())
+
+
+def inspector_workspaces(scope: str) -> list[dict[str, Any]]:
+    """The picker's workspaces: every one for the admin, else the visitor's own."""
+    listed = inspector.workspace_list(gate().storage.connect())
+    if scope == sessions.ADMIN:
+        return listed
+    return [entry for entry in listed if sessions.WORKSPACE + entry["id"] == scope]
 
 
 def inspector_context(workspace: Workspace) -> Context:

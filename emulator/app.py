@@ -14,6 +14,7 @@ from flask import Flask
 
 from emulator import access, encoding, lifecycle, limits, migrations, rendering, routes, upkeep
 from emulator import db as database
+from emulator.config import DEFAULT_MAX_WORKSPACES
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DATABASE": "emulator.db",  # a path, or ":memory:" for a throwaway database
@@ -25,6 +26,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # The database file (device, inode) `emulator serve` opened: a worker started after it was
     # deleted or replaced refuses requests instead of creating a new one (emulator.db.Storage).
     "DATABASE_FILE_ID": None,
+    "ALLOWED_HOSTS": [],  # `Host` names answered besides loopback ones; "*" for any
+    "MAX_WORKSPACES": DEFAULT_MAX_WORKSPACES,  # a new token past it: 403; None: no limit
+    "SESSION_KEY": None,  # signs the inspector's cookie; None draws one for this app
 }
 
 

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from emulator import control_client, server, startup
+from emulator import control_cli, server, sessions, startup
 from emulator import settings as declared
 from emulator.config import ConfigError, build
 
 
 def _flag_type(setting: declared.Setting) -> Any:
     if setting.kind in (declared.INTEGER, declared.SECONDS):
-        return click.IntRange(min=setting.minimum)
+        return click.IntRange(min=setting.minimum, max=setting.maximum)
     if setting.kind == declared.CHOICE:
         return click.Choice(list(setting.choices))
     return str
@@ -95,8 +93,25 @@ def main() -> None:
 @click.option(
     "--admin-token",
     envvar="EMULATOR_ADMIN_TOKEN",
-    help="Require this token (header X-Emulator-Admin-Token) on the control API. "
-    "Mandatory when --host is not a loopback address.",
+    help="Require this token (header X-Emulator-Admin-Token) on the control API and the "
+    "inspector; it alone reaches every workspace. Mandatory when --host is not a loopback "
+    "address.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    envvar="EMULATOR_ALLOWED_HOSTS",
+    help="Answer requests whose Host is NAME, besides localhost, 127.0.0.1 and [::1] "
+    "(repeatable; '*' for any). Others get 403, a defence against DNS rebinding.",
+)
+@click.option(
+    "--max-workspaces",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Workspaces the server holds at most; a new token past it is refused (403). "
+    "[default: 10000]",
 )
 @click.option(
     "--workers",
@@ -130,6 +145,8 @@ def serve(
     tokens: tuple[str, ...],
     config_file: Path | None,
     admin_token: str | None,
+    allowed_hosts: tuple[str, ...],
+    max_workspaces: int | None,
     workers: int,
     threads: int | None,
     server_name: str,
@@ -141,15 +158,16 @@ def serve(
     if not admin_token and not _is_loopback(host):
         raise click.UsageError(
             f"--host {host} is reachable from other machines: pass --admin-token to protect "
-            "the control API"
+            "the control API (and --allowed-host with the name clients use to reach it)"
         )
     chosen = {name: value for name, value in setting_flags.items() if value is not None}
     try:
-        config = build(db_path, tokens, config_file, chosen)
+        config = build(db_path, tokens, config_file, chosen, allowed_hosts, max_workspaces)
     except ConfigError as exc:
         raise startup.StartupError(str(exc)) from None
     startup.check(config)
     config["ADMIN_TOKEN"] = admin_token
+    config["SESSION_KEY"] = sessions.new_key()  # drawn before the workers fork: they share it
     try:
         sock = server.bind(host, port)
     except OSError as exc:
@@ -164,128 +182,5 @@ def serve(
     server.run(config, sock, workers, threads, on_ready=announce, server=server_name)
 
 
-# --- commands that talk to a running emulator's control API -------------------------------------
-
-
-def control_options(command: Any) -> Any:
-    """`--url`, `--token` and `--admin-token`, shared by the control commands."""
-    options = [
-        click.option(
-            "--url",
-            default=control_client.DEFAULT_URL,
-            show_default=True,
-            envvar="EMULATOR_URL",
-            help="The running emulator (env EMULATOR_URL).",
-        ),
-        click.option(
-            "--token",
-            required=True,
-            envvar="INTERCOM_TOKEN",
-            help="Bearer token whose workspace to act on (env INTERCOM_TOKEN).",
-        ),
-        click.option(
-            "--admin-token",
-            envvar="EMULATOR_ADMIN_TOKEN",
-            help="The server's admin token, if it has one (env EMULATOR_ADMIN_TOKEN).",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _client(url: str, token: str, admin_token: str | None) -> control_client.ControlClient:
-    return control_client.ControlClient(url, token, admin_token)
-
-
-def _run(action: Any) -> Any:
-    try:
-        return action()
-    except control_client.ControlError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@main.command()
-@click.option("--all", "every", is_flag=True, help="Reset every workspace on the server.")
-@control_options
-def reset(every: bool, url: str, token: str, admin_token: str | None) -> None:
-    """Forget a workspace's data: contacts, companies, events, tags, data attributes, journal
-    and fault rules. Its settings and tokens stay."""
-    result = _run(lambda: _client(url, token, admin_token).reset(every))
-    target = "every workspace" if result["reset"] == "all" else f"workspace {result['reset']}"
-    click.echo(f"Reset {target}.")
-
-
-@main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@control_options
-def seed(file: str, url: str, token: str, admin_token: str | None) -> None:
-    """Load FILE (JSON, or YAML when it ends in .yaml/.yml; '-' reads YAML from stdin) into a
-    workspace: its lists data_attributes, companies, contacts, tags, segments,
-    subscription_types, event_names and events hold what the matching create endpoints take
-    (segments: a name and a search query). All of it is applied, or none of it."""
-    with click.open_file(file, "rb") as handle:
-        document = handle.read()
-    is_yaml = file == "-" or Path(file).suffix.lower() in (".yaml", ".yml")
-    content_type = "application/yaml" if is_yaml else "application/json"
-    result = _run(lambda: _client(url, token, admin_token).seed(document, content_type))
-    counts = ", ".join(f"{name} {count}" for name, count in result["created"].items())
-    click.echo(f"Seeded: {counts or 'nothing'}.")
-    for warning in result.get("warnings", []):
-        click.echo(f"warning: {warning}", err=True)
-
-
-@main.command()
-@click.option("--method", help="Only this HTTP method (GET, POST, …).")
-@click.option("--path", help="Only this path, exact or a glob: /contacts/*.")
-@click.option("--status", help="Only this status (422) or class of status (4xx).")
-@click.option(
-    "--limit", default=50, show_default=True, type=click.IntRange(min=1), help="Newest N."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON, newest first.")
-@control_options
-def journal(
-    method: str | None,
-    path: str | None,
-    status: str | None,
-    limit: int,
-    as_json: bool,
-    url: str,
-    token: str,
-    admin_token: str | None,
-) -> None:
-    """Show the workspace's recent API requests and the emulator's verdict on each."""
-    filters = {"method": method, "path": path, "status": status, "limit": limit}
-    entries = _run(lambda: _client(url, token, admin_token).journal(filters))
-    if as_json:
-        click.echo(json.dumps(entries, indent=2))
-    elif not entries:
-        click.echo("No requests in the journal.")
-    else:
-        click.echo(journal_table(list(reversed(entries))))
-
-
-def journal_table(entries: list[dict[str, Any]]) -> str:
-    """Entries as an aligned table, one line each, the way they happened."""
-    rows = [("ID", "TIME", "METHOD", "PATH", "STATUS", "VERDICT", "DETAIL")]
-    for entry in entries:
-        detail = [f"{e['code']}: {e['message']}" for e in [entry.get("error")] if e]
-        detail += [f"warning: {warning}" for warning in entry.get("warnings") or []]
-        moment = datetime.fromtimestamp(entry["at"]).strftime("%H:%M:%S")
-        rows.append(
-            (
-                str(entry["id"]),
-                moment,
-                entry["method"],
-                entry["path"],
-                str(entry["status"]),
-                entry["verdict"],
-                "; ".join(detail),
-            )
-        )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
-        + ("  " + row[-1] if row[-1] else "")
-        for row in rows
-    )
+for _command in control_cli.COMMANDS:  # reset, seed, journal, workspaces, delete-workspace
+    main.add_command(_command)

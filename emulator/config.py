@@ -4,6 +4,8 @@ plain dict `create_app` receives. Nothing else reads the environment or files fo
 A config file looks like this::
 
     tokens = ["ci-token"]             # accepted tokens (omit to accept any; "ci-token" is one)
+    allowed_hosts = ["emulator"]      # `Host` names answered besides loopback ones
+    max_workspaces = 1000             # a new token past it is refused (403)
 
     [settings]                        # defaults for every new workspace (emulator.settings)
     metadata_overflow = "reject"
@@ -31,7 +33,9 @@ from typing import Any
 from emulator import settings as declared
 from emulator.errors import IntercomError
 
-_TOP_LEVEL = ("settings", "tokens", "workspaces")
+# Enough for a long test suite's fresh tokens; a bound all the same.
+DEFAULT_MAX_WORKSPACES = 10_000
+_TOP_LEVEL = ("allowed_hosts", "max_workspaces", "settings", "tokens", "workspaces")
 _WORKSPACE = ("name", "settings", "tokens")
 
 
@@ -138,6 +142,15 @@ def load_file(path: Path) -> dict[str, Any]:
     }
     if "tokens" in raw:
         config["TOKENS"] = _tokens(raw["tokens"], f"{path}: tokens: ")
+    hosts = raw.get("allowed_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        raise ConfigError(f"{path}: allowed_hosts: must be an array of host names")
+    config["ALLOWED_HOSTS"] = hosts
+    if "max_workspaces" in raw:
+        most = raw["max_workspaces"]
+        if isinstance(most, bool) or not isinstance(most, int) or most < 1:
+            raise ConfigError(f"{path}: max_workspaces: must be a positive integer")
+        config["MAX_WORKSPACES"] = most
     return config
 
 
@@ -146,14 +159,26 @@ def build(
     tokens: tuple[str, ...],
     config_file: Path | None,
     setting_flags: dict[str, Any],
+    allowed_hosts: tuple[str, ...] = (),
+    max_workspaces: int | None = None,
 ) -> dict[str, Any]:
-    """Flags win over the file; the file wins over the defaults. A declared workspace takes the
-    file's `[settings]`, then its own, then the flags."""
-    config: dict[str, Any] = {"DATABASE": db, "SETTINGS": {}, "WORKSPACES": [], "TOKENS": None}
+    """Flags win over the file; the file wins over the defaults (hosts add up). A declared
+    workspace takes the file's `[settings]`, then its own, then the flags."""
+    config: dict[str, Any] = {
+        "DATABASE": db,
+        "SETTINGS": {},
+        "WORKSPACES": [],
+        "TOKENS": None,
+        "ALLOWED_HOSTS": [],
+        "MAX_WORKSPACES": DEFAULT_MAX_WORKSPACES,
+    }
     if config_file is not None:
         config.update(load_file(config_file))
     if tokens:
         config["TOKENS"] = list(tokens) + list(config["TOKENS"] or [])
+    config["ALLOWED_HOSTS"] = list(allowed_hosts) + config["ALLOWED_HOSTS"]
+    if max_workspaces is not None:
+        config["MAX_WORKSPACES"] = max_workspaces
     flags = _check_settings(setting_flags, "flags: ")
     for workspace in config["WORKSPACES"]:
         workspace["settings"] = {**config["SETTINGS"], **workspace["settings"], **flags}

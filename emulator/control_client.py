@@ -1,6 +1,6 @@
 """A small client of the emulator's control API, for the `emulator` commands that talk to a
-running server (`reset`, `seed`, `journal`). Every failure becomes one `ControlError` whose
-message is a sentence a person can act on."""
+running server (`reset`, `seed`, `journal`, `workspaces`, `delete-workspace`). Every failure
+becomes one `ControlError` whose message is a sentence a person can act on."""
 
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ class ControlClient:
     """The control API of the emulator at `url`, speaking for the workspace of `token`."""
 
     def __init__(
-        self, url: str, token: str, admin_token: str | None = None, timeout: float = 30.0
+        self, url: str, token: str | None, admin_token: str | None = None, timeout: float = 30.0
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
         if admin_token:
             self.session.headers["X-Emulator-Admin-Token"] = admin_token
 
@@ -67,3 +68,12 @@ class ControlClient:
         """Journal entries, newest first."""
         params = {key: value for key, value in filters.items() if value is not None}
         return self.call("GET", "journal", params=params)["data"]
+
+    def workspaces(self) -> list[dict[str, Any]]:
+        """Every workspace on the server (admin token)."""
+        return self.call("GET", "workspaces")["data"]
+
+    def delete_workspace(self, workspace_id: str | None = None) -> dict[str, Any]:
+        """The token's workspace, or (admin token) the one with `workspace_id`."""
+        params = {"workspace": workspace_id} if workspace_id else None
+        return self.call("DELETE", "workspace", params=params)

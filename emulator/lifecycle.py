@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
 
 def begin() -> None:
     state = request_state.start()
+    access.check_host()  # every path: the API, the control API and the inspector
     req = request._get_current_object()
     access.gate().storage.check()  # the database file still the one opened (503 otherwise)
     if access.is_control_path(req.path):
@@ -178,10 +179,9 @@ def _record_and_commit(
         # Into the write transaction of a request that wrote; otherwise into the shared log.
         shared = access.gate().storage.shared
         keeper: Upkeep | None = current_app.extensions["upkeep"]
-        prune_due = keeper.prune_due if keeper is not None else None
         entry = _journal_entry(state, response)
-        move_log = journal.record(db, shared, state.workspace, entry, prune_due)
-        if keeper is not None and (move_log or keeper.prune_due):
+        move_log = journal.record(db, shared, state.workspace, entry)
+        if keeper is not None and move_log:
             keeper.wake()  # the chores are done in its thread, not before this answer
     if transaction is not None:
         transaction.commit()

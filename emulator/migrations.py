@@ -353,12 +353,29 @@ def _m005_company_scrolls(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_journal_counts(db: sqlite_utils.Database) -> None:
+    # How many journal entries each workspace holds, so its limit is kept exactly at each insert
+    # without counting the table (emulator.store.journal).
+    _run_script(
+        db,
+        """
+        CREATE TABLE journal_counts (
+            workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+            entries INTEGER NOT NULL
+        );
+        INSERT INTO journal_counts (workspace_id, entries)
+        SELECT workspace_id, count(*) FROM journal GROUP BY workspace_id;
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_contact_attribute_values,
     _m003_event_summaries,
     _m004_notes_segments_subscriptions,
     _m005_company_scrolls,
+    _m006_journal_counts,
 ]
 
 

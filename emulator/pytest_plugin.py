@@ -7,8 +7,8 @@ tests can ask for:
   or the server `--intercom-emulator-url` names. `.url`, and `.client(token)`, a
   `requests.Session` whose relative URLs (`"/contacts"`) go to the emulator.
 - `intercom_workspace` (function): a fresh bearer token, so a fresh, empty workspace, for each
-  test: `.token`, `.url`, `.get/.post/.put/.patch/.delete`, `.settings(**changes)`,
-  `.seed(document)`, `.fault(**rule)`, `.clock(**change)`, `.reset()`.
+  test (deleted after it): `.token`, `.url`, `.get/.post/.put/.patch/.delete`,
+  `.settings(**changes)`, `.seed(document)`, `.fault(**rule)`, `.clock(**change)`, `.reset()`.
 - `intercom_journal` (function): the requests the test's workspace made, with the emulator's
   verdict: `.entries(...)`, `.assert_called(method, path, times=...)`,
   `.assert_not_called(...)`, `.assert_no_refusals()`.
@@ -28,6 +28,7 @@ find a contact just written, move the workspace's clock past the lag rather than
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -211,12 +212,20 @@ def intercom_emulator(
         server.stop()
 
 
+def _discard(workspace: IntercomWorkspace) -> None:
+    """Delete the test's workspace, so a long run stays under the server's max_workspaces (a
+    server already gone, or a workspace never used, is fine)."""
+    with contextlib.suppress(requests.RequestException):
+        workspace.session.delete("/_emulator/workspace")
+    workspace.session.close()
+
+
 @pytest.fixture
 def intercom_workspace(intercom_emulator: IntercomEmulator) -> Iterator[IntercomWorkspace]:
-    """A fresh workspace (its own bearer token) for one test."""
+    """A fresh workspace (its own bearer token) for one test, deleted after it."""
     workspace = intercom_emulator.workspace()
     yield workspace
-    workspace.session.close()
+    _discard(workspace)
 
 
 @pytest.fixture
@@ -238,10 +247,11 @@ def intercom_inprocess(tmp_path_factory: pytest.TempPathFactory) -> InProcessEmu
 def intercom_inprocess_workspace(
     intercom_inprocess: InProcessEmulator,
 ) -> Iterator[IntercomWorkspace]:
-    """A fresh workspace (its own bearer token) of the in-process emulator, for one test."""
+    """A fresh workspace (its own bearer token) of the in-process emulator, for one test, deleted
+    after it."""
     workspace = intercom_inprocess.workspace()
     yield workspace
-    workspace.session.close()
+    _discard(workspace)
 
 
 @pytest.fixture

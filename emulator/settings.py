@@ -28,6 +28,7 @@ class Setting:
     source: str  # where the default comes from
     minimum: int = 1
     choices: tuple[str, ...] = ()
+    maximum: int | None = None  # INTEGER only
 
     @property
     def flag(self) -> str:
@@ -47,6 +48,8 @@ class Setting:
                 value = int(value)  # 5.0 is the integer 5, as JSON reads it
             if isinstance(value, bool) or not isinstance(value, int) or value < self.minimum:
                 raise ParameterInvalid(f"'{name}' must be a positive integer", field=name)
+            if self.maximum is not None and value > self.maximum:
+                raise ParameterInvalid(f"'{name}' must be at most {self.maximum}", field=name)
         elif self.kind == SECONDS:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ParameterInvalid(
@@ -165,6 +168,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Intercom-Version used when a request names none.",
         "the `Intercom-Version` used when a request names none",
         "this project's choice (docs/architecture.md)",
+    ),
+    Setting(
+        "journal_limit",
+        INTEGER,
+        10_000,
+        "Journal entries kept per workspace (the oldest go first).",
+        "journal entries the workspace keeps, exactly: past it the oldest entry goes for each new"
+        " one (at most 1,000,000)",
+        "this project's choice (bounded growth)",
+        maximum=1_000_000,
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -1,13 +1,13 @@
 """The work no request waits for: one upkeep thread per process, for every database it serves.
 
-Three chores used to fall on whichever request came at the wrong moment, and gave a single
-client a p99 twenty times its median (docs/benchmarks.md):
+Two chores used to fall on whichever request came at the wrong moment, and gave a single
+client a p99 twenty times its median (docs/benchmarks.md; the journal's cap is now kept
+exactly at each insert, emulator.store.journal):
 
 - moving the reads' journal entries from the shared log into the table (emulator.shared): a
   few hundred inserts in one transaction, by the request that found the log full. The thread
   moves the log whenever it holds `LOG_BYTES // MOVE_FRACTION` bytes, a short transaction; a
   request still moves a full log itself, should the thread fall that far behind.
-- pruning a workspace's journal to its newest `KEEP` entries (emulator.store.journal).
 - checkpointing SQLite's WAL into the database file, with its fsyncs: SQLite runs one in the
   connection whose commit passes 1,000 pages, before that request can answer. Request
   connections of a database the thread tends have the automatic checkpoint off; the thread
@@ -45,8 +45,6 @@ class Upkeep:
 
     def __init__(self, storage: database.Storage) -> None:
         self.storage = storage
-        # Workspaces whose journal is due a prune (emulator.store.journal adds to it).
-        self.prune_due: set[str] = set()
         self._checkpointed_after = 0
         self._db: sqlite_utils.Database | None = None  # the thread's own, opened when needed
 
@@ -62,12 +60,9 @@ class Upkeep:
             return
         shared = self.storage.shared
         if shared.pending_bytes() * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES:
-            journal.flush(self._connection(), shared, prune_due=self.prune_due)
-        due, self.prune_due = self.prune_due, set()
-        for workspace_id in due:
-            journal.prune(self._connection(), workspace_id)
+            journal.flush(self._connection(), shared)
         if database.writes_ended(self.storage.path) != self._checkpointed_after:
-            # Writes ended here and now (a flush or a prune) are in this checkpoint too.
+            # Writes ended here and now (a flush) are in this checkpoint too.
             self._checkpointed_after = database.writes_ended(self.storage.path)
             self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 

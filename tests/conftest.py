@@ -109,3 +109,16 @@ def emulator_server(tmp_path: Path) -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+def post_reset(client: ApiClient, db_path: Path, everything: bool) -> Any:
+    """`POST /_emulator/reset` as `client`; with `everything`, `?all=true` with the admin token
+    it needs, through a second app on the same database that has one."""
+    if not everything:
+        return client.post("/_emulator/reset")
+    admin = create_app({"DATABASE": str(db_path), "ADMIN_TOKEN": "conftest-admin"}).test_client()
+    headers = {
+        "X-Emulator-Admin-Token": "conftest-admin",
+        "Authorization": f"Bearer {client.token}",
+    }
+    return admin.post("/_emulator/reset?all=true", headers=headers)

@@ -3,7 +3,9 @@
 The bearer token picks the workspace, as on the API (emulator.access.control_context), but
 control requests are not rate-limited or journaled. When the server has an admin token (required
 off loopback), every control request but the health check must carry it in
-`X-Emulator-Admin-Token`.
+`X-Emulator-Admin-Token`. What reaches more than the token's workspace (`reset?all=true`, the
+workspace list, deleting another workspace) needs the admin token, and is refused by a server
+that has none.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
 from emulator import access
+from emulator.errors import NotFound
 from emulator.routes.parsing import flag, json_body, ok, query
 from emulator.store import clock, faults, journal, seed, settings, workspaces
 
@@ -45,10 +48,33 @@ def patch_settings() -> ResponseReturnValue:
 
 @blueprint.post("/reset")
 def reset() -> ResponseReturnValue:
-    every = flag(query(), "all")
+    if flag(query(), "all"):
+        with access.admin_transaction("Resetting every workspace") as db:
+            workspaces.clear(db, access.gate().storage.shared, None)
+        return ok({"reset": "all"})
     with access.control_context() as ctx:
-        workspaces.clear(ctx.db, ctx.shared_memory(), None if every else ctx.workspace.id)
-        return ok({"reset": "all" if every else ctx.workspace.id})
+        workspaces.clear(ctx.db, ctx.shared_memory(), ctx.workspace.id)
+        return ok({"reset": ctx.workspace.id})
+
+
+@blueprint.get("/workspaces")
+def list_workspaces() -> ResponseReturnValue:
+    with access.admin_transaction("Listing the workspaces") as db:
+        return ok({"type": "list", "data": workspaces.all_workspaces(db)})
+
+
+@blueprint.delete("/workspace")
+def delete_workspace() -> ResponseReturnValue:
+    """The bearer token's workspace, or (with the admin token) the one `?workspace=` names."""
+    asked = query().get("workspace")
+    if asked is not None:
+        with access.admin_transaction("Deleting another workspace") as db:
+            if not workspaces.delete(db, access.gate().storage.shared, asked):
+                raise NotFound(f"No workspace with id '{asked}'", field="workspace")
+        return ok({"id": asked, "deleted": True})
+    with access.own_workspace() as (db, workspace):
+        workspaces.delete(db, access.gate().storage.shared, workspace.id)
+    return ok({"id": workspace.id, "deleted": True})
 
 
 @blueprint.post("/seed")

@@ -1,11 +1,13 @@
 """The inspector: a web page at `/_emulator/` that shows what a workspace holds and every API
 request it made, with the emulator's verdict, refreshing itself while it is open.
 
-It is a local tool, so it needs no bearer token: the page picks a workspace by id
-(`?workspace=`), else the bearer token's, else the one used last. When the server has an admin
-token, the page needs it once as `?admin_token=` (or the `X-Emulator-Admin-Token` header); a
-cookie keeps it for the rest of the visit. Its one action, archiving or unarchiving an event
-name, is an HTML form that posts here and redirects back to the page.
+It shows what a token may see (emulator.access.inspector_visitor). Without a server admin
+token, the page needs a token of the workspace once, as `?token=` (or the bearer header), and
+shows that workspace only. With one, it needs the admin token once, as `?admin_token=` (or the
+`X-Emulator-Admin-Token` header), and shows any workspace: by id (`?workspace=`), else the
+bearer token's, else the one used last. A signed session cookie, never the token, keeps the
+visitor for the rest of the visit. Its one action, archiving or unarchiving an event name, is an
+HTML form carrying a CSRF token, that posts here and redirects back to the page.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from emulator import access
-from emulator.errors import IntercomError, NotFound
+from emulator.errors import Forbidden, IntercomError, NotFound
 from emulator.routes.parsing import query
 from emulator.store import inspector
 
@@ -27,20 +29,23 @@ blueprint = Blueprint("inspector", __name__, url_prefix="/_emulator")
 
 
 @blueprint.before_request
-def require_admin_token() -> Any:
-    door = access.gate()
-    if door.admin_token is None:
+def require_visitor() -> Any:
+    scope, from_address = access.inspector_visitor()
+    if scope is None:
+        door = access.gate()
+        return render_template("inspector/locked.html", admin=door.admin_token is not None), 403
+    g.inspector_scope = scope
+    if not from_address:
         return None
-    given = access.inspector_admin_token()
-    if not door.admits_admin(given):
-        return render_template("inspector/locked.html"), 403
-    if request.args.get("admin_token") is None:
-        return None
-    # Keep the token in a cookie and out of the address bar (and the browser's history).
-    rest = {key: value for key, value in query().items() if key != "admin_token"}
+    # Keep the visitor in a cookie and the token out of the address bar (and the history).
+    rest = {key: value for key, value in query().items() if key not in ("admin_token", "token")}
     response = redirect(f"{request.path}?{urlencode(rest)}" if rest else request.path, code=303)
     response.set_cookie(
-        access.INSPECTOR_COOKIE, given, httponly=True, samesite="Strict", path="/_emulator"
+        access.SESSION_COOKIE,
+        access.session_cookie(scope),
+        httponly=True,
+        samesite="Strict",
+        path="/_emulator",
     )
     return response
 
@@ -54,7 +59,8 @@ def never_cache(response: Response) -> Response:
 @blueprint.get("/")
 def page() -> ResponseReturnValue:
     args = query()
-    workspace = access.inspector_workspace(args.get("workspace"))
+    scope = g.inspector_scope
+    workspace = access.inspector_workspace(scope, args.get("workspace"))
     search, refused_only = args.get("q", "").strip(), args.get("journal") == "refused"
     view = None
     if workspace is not None:
@@ -62,7 +68,8 @@ def page() -> ResponseReturnValue:
     return render_template(
         "inspector/page.html",
         view=view,
-        workspaces=inspector.workspace_list(access.connection()),
+        workspaces=access.inspector_workspaces(scope),
+        csrf_token=access.csrf_token(scope),
         asked_for=args.get("workspace"),
         search=search,
         refused_only=refused_only,
@@ -82,7 +89,11 @@ def unarchive_event_name(name: str) -> ResponseReturnValue:
 
 def _set_event_name_archived(name: str, archived: bool) -> Response:
     """Change the name, then go back to the page, with the reason when it was refused."""
-    workspace = inspector.workspace_by_id(access.connection(), request.form.get("workspace", ""))
+    scope = g.inspector_scope
+    if not access.csrf_valid(scope, request.form.get("csrf_token")):
+        raise Forbidden("The form's CSRF token is missing or wrong: reload the inspector page")
+    asked = request.form.get("workspace", "")
+    workspace = access.inspector_workspace(scope, asked) if asked else None
     if workspace is None:
         raise NotFound("No such workspace")
     back: dict[str, str] = {"workspace": workspace.id}

@@ -1,21 +1,22 @@
 """The request journal: every API request a workspace made, what the emulator answered and why.
 
 Headers are never stored, so the `Authorization` header (the token) cannot leak through it.
-Bodies are kept up to `BODY_LIMIT` characters; each workspace keeps its newest `KEEP` entries.
+Bodies are kept up to `BODY_LIMIT` characters (then cut, with a marker saying how much more
+there was); each workspace keeps its newest `journal_limit` entries (a setting, emulator.settings),
+exactly: `journal_counts` counts them, and each insert past the limit removes the oldest.
 
 A request that wrote writes its entry in its own transaction. Any other request (a read, a
 refusal before the store was touched) leaves its entry in the processes' shared log
 (emulator.shared), so it needs no write transaction; the next writer of the table, the upkeep
 thread (emulator.upkeep) or a reader of the journal moves the log into the table first, so no
 reader misses an entry. Every read of the table goes through `read`, which does that move.
-Old entries are pruned by the upkeep thread where one runs (`prune_due`), else by the writer
-that finds them due.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 import sqlite_utils
@@ -27,8 +28,7 @@ from emulator.shared import Shared
 from emulator.store.context import Context, Workspace
 
 BODY_LIMIT = 64 * 1024
-KEEP = 10_000
-_PRUNE_EVERY = 100  # a prune then drops about this many entries: a short transaction
+KEEP = 10_000  # a workspace whose settings predate `journal_limit`
 _STATUS = re.compile(r"[1-5]([0-9]{2}|[xX]{2})")  # 429, or a class such as 4xx
 _COLUMNS = (
     "seq, request_id, at, method, path, query, status, request_body, response_body,"
@@ -53,20 +53,17 @@ def record(
     shared: Shared,
     workspace: Workspace,
     entry: dict[str, Any],
-    prune_due: set[str] | None = None,
 ) -> bool:
     """Append one entry (keys as the table's columns; warnings a list): into the table inside
     a write transaction, else into the shared log (into the table when the log is full).
 
-    True when the log holds enough to be moved into the table (by the upkeep thread). With
-    `prune_due`, a workspace whose old entries are due to go is added to it instead of pruned
-    here."""
+    True when the log holds enough to be moved into the table (by the upkeep thread)."""
     row = _row(workspace, entry)
     if not db.conn.in_transaction:
         used = shared.append(row)
         if used:
             return used * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES
-    flush(db, shared, row, prune_due=prune_due)
+    flush(db, shared, row)
     return False
 
 
@@ -74,7 +71,6 @@ def flush(
     db: sqlite_utils.Database,
     shared: Shared,
     *rows: tuple[Any, ...],
-    prune_due: set[str] | None = None,
 ) -> None:
     """Move the shared log's entries, then `rows`, into the table (before the table is read or
     cleared). Taking the write lock also waits for a writer that took entries and has not
@@ -82,18 +78,7 @@ def flush(
     with database.write_transaction(db):
         # A glance first: most writers find the log empty, and need not take its lock.
         pending = shared.take() if shared.pending_bytes() else []
-        _insert(db, [*pending, *rows], prune_due)
-
-
-def prune(db: sqlite_utils.Database, workspace_id: str) -> None:
-    """Drop the workspace's entries older than its newest `KEEP`."""
-    with database.write_transaction(db):
-        db.execute(
-            "DELETE FROM journal WHERE workspace_id = ? AND seq <= ("
-            " SELECT seq FROM journal WHERE workspace_id = ?"
-            " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-            [workspace_id, workspace_id, KEEP],
-        )
+        _insert(db, [*pending, *rows])
 
 
 def read(
@@ -138,16 +123,33 @@ def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _insert(
-    db: sqlite_utils.Database, rows: list[tuple[Any, ...]], prune_due: set[str] | None
-) -> None:
+def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
     for row in rows:
-        cursor = db.conn.execute(_INSERT, row)
-        if (cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
-            if prune_due is None:
-                prune(db, row[0])  # joins the transaction
-            else:
-                prune_due.add(row[0])
+        db.conn.execute(_INSERT, row)
+    _keep_within_limits(db, Counter(row[0] for row in rows))
+
+
+def _keep_within_limits(db: sqlite_utils.Database, added: Counter[str]) -> None:
+    """Count the new entries of each workspace; past its limit, remove its oldest."""
+    for workspace_id, new in added.items():
+        held, limit = db.execute(
+            "INSERT INTO journal_counts (workspace_id, entries) VALUES (?, ?)"
+            " ON CONFLICT (workspace_id) DO UPDATE SET entries = entries + excluded.entries"
+            " RETURNING entries, (SELECT json_extract(settings, '$.journal_limit')"
+            " FROM workspaces WHERE id = ?)",
+            [workspace_id, new, workspace_id],
+        ).fetchone()
+        limit = KEEP if limit is None else int(limit)
+        if held > limit:
+            db.execute(
+                "DELETE FROM journal WHERE seq IN (SELECT seq FROM journal"
+                " WHERE workspace_id = ? ORDER BY seq LIMIT ?)",
+                [workspace_id, held - limit],
+            )
+            db.execute(
+                "UPDATE journal_counts SET entries = ? WHERE workspace_id = ?",
+                [limit, workspace_id],
+            )
 
 
 def _shape(row: tuple[Any, ...]) -> dict[str, Any]:

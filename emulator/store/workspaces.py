@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.errors import Forbidden
 from emulator.shared import Shared
 from emulator.store import ids, journal, settings
 from emulator.store.context import Workspace
@@ -102,12 +103,25 @@ def create(
 
 
 def find_or_create(
-    db: sqlite_utils.Database, token: str, now: int, overrides: dict[str, Any] | None
+    db: sqlite_utils.Database,
+    token: str,
+    now: int,
+    overrides: dict[str, Any] | None,
+    most: int | None = None,
 ) -> Workspace:
     """The workspace a token reaches, created on first use (emulator.access decides whether the
-    token is accepted). Call inside a write transaction: two first requests with one token must
-    not race."""
-    return find(db, token) or create(db, [token], now, overrides=overrides)
+    token is accepted), unless the server already holds `most` workspaces (403). Call inside a
+    write transaction: two first requests with one token must not race."""
+    found = find(db, token)
+    if found is not None:
+        return found
+    if most is not None and db.execute("SELECT count(*) FROM workspaces").fetchone()[0] >= most:
+        raise Forbidden(
+            f"This emulator holds its maximum of {most} workspaces (max_workspaces), so a new"
+            " token cannot make another: delete one (DELETE /_emulator/workspace, `emulator"
+            " delete-workspace`) or start the server with a larger --max-workspaces"
+        )
+    return create(db, [token], now, overrides=overrides)
 
 
 def declare(db: sqlite_utils.Database, declared: list[dict[str, Any]], now: int) -> None:
@@ -119,11 +133,27 @@ def declare(db: sqlite_utils.Database, declared: list[dict[str, Any]], now: int)
 
 
 def all_workspaces(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every workspace, oldest first: id, name, apps (their names), created_at and how many
+    journal entries it holds."""
     rows = db.execute(
-        "SELECT w.id, w.name, group_concat(t.app_name, ', ') FROM workspaces w"
-        " LEFT JOIN tokens t ON t.workspace_id = w.id GROUP BY w.id ORDER BY w.created_at"
+        "SELECT w.id, w.name, group_concat(t.app_name, ', '), w.created_at,"
+        " ifnull((SELECT entries FROM journal_counts j WHERE j.workspace_id = w.id), 0)"
+        " FROM workspaces w LEFT JOIN tokens t ON t.workspace_id = w.id"
+        " GROUP BY w.id ORDER BY w.created_at, w.rowid"
     ).fetchall()
-    return [{"id": wid, "name": name, "apps": apps} for wid, name, apps in rows]
+    keys = ("id", "name", "apps", "created_at", "journal_entries")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def delete(db: sqlite_utils.Database, shared: Shared, workspace_id: str) -> bool:
+    """Delete a workspace: its data, its tokens (a token of it used again makes a new, empty
+    workspace) and its settings; False when there is no such workspace. Call inside a write
+    transaction."""
+    if db.execute("SELECT 1 FROM workspaces WHERE id = ?", [workspace_id]).fetchone() is None:
+        return False
+    clear(db, shared, workspace_id)
+    db.execute("DELETE FROM workspaces WHERE id = ?", [workspace_id])
+    return True
 
 
 # Tables holding a workspace's data, children first; rows of join tables go with their parents.
@@ -137,6 +167,7 @@ _DATA_TABLES = (
     "tags",
     "data_attributes",
     "journal",
+    "journal_counts",
     "faults",
 )
 

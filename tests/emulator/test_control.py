@@ -29,10 +29,15 @@ def test_reset_clears_only_this_workspace(client, other_client):
     assert client.get("/_emulator/settings").get_json()["string_limit"] == 10
 
 
-def test_reset_all_clears_every_workspace(client, other_client):
+def test_reset_all_clears_every_workspace_with_the_admin_token(tmp_path):
+    app = create_app({"DATABASE": str(tmp_path / "e.db"), "ADMIN_TOKEN": "s3cret"})
+    admin = {"X-Emulator-Admin-Token": "s3cret", "Authorization": "Bearer a"}
+    client, other_client = ApiClient(app.test_client(), "a"), ApiClient(app.test_client(), "b")
     client.post("/data_attributes", json=ATTRIBUTE)
     other_client.post("/data_attributes", json=ATTRIBUTE)
-    assert client.post("/_emulator/reset?all=true").get_json() == {"reset": "all"}
+    assert app.test_client().post("/_emulator/reset?all=true", headers=admin).get_json() == {
+        "reset": "all"
+    }
     assert [a for a in other_client.get("/data_attributes").get_json()["data"] if a["custom"]] == []
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from emulator import create_app, request_validation
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, post_reset
 from tests.intercom_errors import first_error
 
 NOW = int(time.time())
@@ -365,7 +365,7 @@ def test_reset_clears_summaries(client, other_client, user, db_path, everything)
     make_contact(other_client)
     assert summarise(client).status_code == 200
     assert summarise(other_client).status_code == 200
-    reset = client.post("/_emulator/reset" + ("?all=true" if everything else ""))
+    reset = post_reset(client, db_path, everything)
     assert reset.status_code == 200
     assert stored_summaries(db_path, user["workspace_id"]) == 0
     assert stored_summaries(db_path) == (0 if everything else 1)

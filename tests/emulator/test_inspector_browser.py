@@ -71,9 +71,11 @@ class Api:
 
     def __init__(self, server: EmulatorProcess) -> None:
         self.url = server.url
-        self.session = server.session(f"inspector-{uuid.uuid4().hex}")
+        self.token = f"inspector-{uuid.uuid4().hex}"
+        self.session = server.session(self.token)
         self.workspace_id = self.get("/me").json()["app"]["id_code"]
-        self.page_url = f"{self.url}/_emulator/?workspace={self.workspace_id}"
+        # The page shows the workspace of the token it is opened with (a cookie keeps it).
+        self.page_url = f"{self.url}/_emulator/?token={self.token}"
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.session.get(self.url + path, **kwargs)
@@ -194,12 +196,11 @@ def test_the_bearer_tokens_workspace_is_shown_without_a_workspace_id(page, api):
 
 
 def test_an_empty_server_shows_the_first_workspace_once_it_exists(page):
-    with EmulatorProcess(":memory:", workers=1) as empty:
-        page.goto(f"{empty.url}/_emulator/")
+    with EmulatorProcess(":memory:", "--admin-token", "s3cret", workers=1) as empty:
+        page.goto(f"{empty.url}/_emulator/?admin_token=s3cret")
         assert "No workspace yet" in page.locator("#welcome").inner_text()
-        empty.session("first-token").post(
-            f"{empty.url}/contacts", json={"email": "new@example.com"}
-        )
+        first = empty.session("first-token")
+        first.post(f"{empty.url}/contacts", json={"email": "new@example.com"})
         page.locator("#contacts", has_text="new@example.com").wait_for()
 
 
@@ -207,7 +208,7 @@ def test_an_empty_server_shows_the_first_workspace_once_it_exists(page):
 
 
 def test_an_unknown_workspace_says_so(server):
-    response = requests.get(f"{server.url}/_emulator/?workspace=nope")
+    response = server.session("unknown-check").get(f"{server.url}/_emulator/?workspace=nope")
     assert response.status_code == 200
     assert "No workspace with id" in response.text
 
@@ -224,3 +225,5 @@ def test_the_page_needs_the_admin_token_when_the_server_has_one():
             f"{guarded.url}/_emulator/inspector/event_names/x/archive", data={"workspace": "w"}
         )
         assert forged.status_code == 403
+        # The cookie proves the token was given; it does not hold it.
+        assert all("s3cret" not in cookie.value for cookie in browser_like.cookies)

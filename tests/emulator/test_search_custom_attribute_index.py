@@ -15,7 +15,7 @@ from emulator import create_app, migrations
 from emulator import db as database
 from emulator.store import data_attributes, search, workspaces
 from emulator.store.context import Context
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, post_reset
 
 JAN_2_2020 = 1_577_923_200  # midnight UTC
 ATTRIBUTES = {"code": "string", "count": "integer", "ratio": "float", "flag": "boolean"}
@@ -216,7 +216,7 @@ def test_reset_empties_the_index(client, other_client, crowd, db_path, everythin
     )
     mine = crowd["ann"]["workspace_id"]
     assert _values_of(db_path, mine) > 0
-    assert client.post("/_emulator/reset" + ("?all=true" if everything else "")).status_code == 200
+    assert post_reset(client, db_path, everything).status_code == 200
     assert _values_of(db_path, mine) == 0
     assert _values_of(db_path, theirs.get_json()["workspace_id"]) == (0 if everything else 1)
 

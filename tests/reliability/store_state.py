@@ -6,8 +6,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-# Tables every request touches by design: the request journal and the rate-limit counters.
-BOOKKEEPING = ("journal", "rate_windows", "sqlite_sequence")
+# Tables every request touches by design: the request journal (and how many entries each
+# workspace holds) and the rate-limit counters.
+BOOKKEEPING = ("journal", "journal_counts", "rate_windows", "sqlite_sequence")
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:

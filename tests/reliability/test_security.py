@@ -2,7 +2,9 @@
 
 Other promises are kept elsewhere (docs/benchmarks.md lists them): the Messenger's user_hash is
 compared in constant time (tests/emulator/test_messenger.py), the control API needs an admin
-token off loopback (tests/emulator/test_control.py), and `translator send` keeps the token out
+token off loopback (tests/emulator/test_control.py), what reaches every workspace needs it
+always, a foreign `Host` is refused and the inspector shows only its visitor's workspace
+(tests/reliability/test_control_plane.py), and `translator send` keeps the token out
 of its state, dead-letter files and output (tests/translator/delivery/, tests/translator/cli/).
 """
 
@@ -183,7 +185,7 @@ def test_the_authorization_header_is_never_written_down(tmp_path: Path) -> None:
     send_raw(
         server.url,
         (  # a body the app cannot read: its error path logs
-            f"POST /contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+            f"POST /contacts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
             "Connection: close\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n"
         ).encode(),
