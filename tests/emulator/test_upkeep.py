@@ -82,7 +82,7 @@ def test_an_in_memory_database_has_no_thread_and_its_requests_do_the_chores():
     assert app.extensions["upkeep"] is None
     client = app.test_client()
     headers = {"Authorization": "Bearer memory", "Accept": "application/json"}
-    for n in range(30):
+    for _ in range(30):
         client.get("/me", headers=headers)  # reads: their entries wait in the log
     journal = client.get("/_emulator/journal?limit=100", headers=headers).get_json()["data"]
     assert len(journal) == 30  # the journal's reader moved them in itself
