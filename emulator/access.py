@@ -120,8 +120,7 @@ def require_admin(purpose: str) -> None:
 
 @contextlib.contextmanager
 def admin_transaction(purpose: str) -> Iterator[sqlite_utils.Database]:
-    """A write transaction for what reaches every workspace: an accepted bearer token (401), as
-    every control request, and the admin token (403)."""
+    """A write transaction for what reaches every workspace: bearer token (401), admin (403)."""
     door = gate()
     authenticate(door)
     require_admin(purpose)
@@ -266,11 +265,6 @@ def csrf_valid(scope: str, given: str | None) -> bool:
     return sessions.csrf_valid(gate().session_key, scope, given)
 
 
-def connection() -> sqlite_utils.Database:
-    """This thread's connection to the app's database (for the inspector's views)."""
-    return gate().storage.connect()
-
-
 def inspector_workspace(scope: str, workspace_id: str | None) -> Workspace | None:
     """The workspace the inspector shows: the visitor's own; for the admin, the one asked for
     by id, else the bearer token's, else the last one used."""
@@ -299,5 +293,5 @@ def inspector_context(workspace: Workspace) -> Context:
 @contextlib.contextmanager
 def inspector_change(workspace: Workspace) -> Iterator[Context]:
     """The inspector's context for a change (its one action), in a write transaction."""
-    with database.write_transaction(connection()):
+    with database.write_transaction(gate().storage.connect()):
         yield inspector_context(workspace)
