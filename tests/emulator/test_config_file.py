@@ -95,7 +95,11 @@ def test_a_declared_workspace_may_name_its_one_token_as_a_string(tmp_path: Path)
         ("tokens = []", "tokens: an empty list accepts no token at all"),
         ('tokens = ["a", 5]', "tokens: token #2 must be a non-empty string, not an integer"),
         ('tokens = [""]', "tokens: token #1 must be a non-empty string, not ''"),
-        ('token = "a"', "unknown key 'token' (known: settings, tokens, workspaces)"),
+        (
+            'token = "a"',
+            "unknown key 'token' (known: allowed_hosts, max_workspaces, settings, tokens,"
+            " workspaces)",
+        ),
         ("settings = 5", "settings: must be a table of settings, not an integer"),
         ("[settings]\nevent_name_limit = 0", "settings: 'event_name_limit' must be a positive"),
         ("[settings]\nspeed = 1", "settings: Unknown setting 'speed'"),
