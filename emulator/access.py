@@ -28,6 +28,10 @@ from emulator.store.context import Context, Workspace
 CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
 MESSENGER_PREFIX = "/messenger/"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
+# What a caller's unset variable turns into when formatted into a header (JavaScript's
+# `undefined`/`null`, Python's `None`): always a bug in the caller, never a workspace; Intercom
+# answers 401 "Access Token Invalid" to a token it does not know.
+PLACEHOLDER_TOKENS = frozenset({"undefined", "null", "none", "nil"})
 INSPECTOR_COOKIE = "emulator_admin_token"  # the inspector keeps the admin token in it
 
 
@@ -41,7 +45,9 @@ class Gate:
     admin_token: str | None = None
 
     def accepts(self, token: str | None) -> bool:
-        return bool(token) and (self.accepted_tokens is None or token in self.accepted_tokens)
+        if not token or token.lower() in PLACEHOLDER_TOKENS:
+            return False
+        return self.accepted_tokens is None or token in self.accepted_tokens
 
     def admits_admin(self, given: str) -> bool:
         """True when the server has no admin token, or `given` is it."""
