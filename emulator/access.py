@@ -29,8 +29,8 @@ CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
 MESSENGER_PREFIX = "/messenger/"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
 # What a caller's unset variable turns into when formatted into a header (JavaScript's
-# `undefined`/`null`, Python's `None`): always a bug in the caller, never a workspace; Intercom
-# answers 401 "Access Token Invalid" to a token it does not know.
+# `undefined`/`null`, Python's `None`, Ruby's `nil`): always a bug in the caller, never a
+# workspace; Intercom answers 401 "Access Token Invalid" to a token it does not know.
 PLACEHOLDER_TOKENS = frozenset({"undefined", "null", "none", "nil"})
 INSPECTOR_COOKIE = "emulator_admin_token"  # the inspector keeps the admin token in it
 

@@ -11,7 +11,7 @@ import requests
 
 from tests.intercom_errors import first_error
 
-PLACEHOLDERS = ["undefined", "null", "None", "NULL"]
+PLACEHOLDERS = ["undefined", "null", "None", "NULL", "nil"]
 
 
 @pytest.mark.parametrize("token", PLACEHOLDERS)
