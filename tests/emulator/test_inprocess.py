@@ -57,6 +57,11 @@ def test_the_official_sdk_runs_against_the_app_in_one_line(app: Any, token: str)
             event_name="signed-up", email="sdk@example.com", created_at=1_700_000_000
         )
     )
+    # Past the search lag (Intercom: a new contact reaches search "after a few minutes").
+    skipped = app.test_client().post(
+        "/_emulator/clock", json={"advance": 60}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert skipped.status_code == 200
     found = client.contacts.search(
         query=SingleFilterSearchRequest(field="email", operator="=", value="sdk@example.com")
     )
