@@ -5,10 +5,9 @@ the control API by its bearer token (and the server's admin token, when it has o
 inspector page by a token of its workspace, or the admin token (then any workspace), kept in a
 signed session cookie (emulator.sessions). The `Host` check, the accepted-token rule, the
 workspace lookup, the admin-token checks and the building of a `Context` are each written once,
-below. What reaches more than one workspace (the workspace list, `reset?all=true`, deleting
-another's workspace, the inspector's picker) needs the admin token: without one configured, it
-is refused. A token is one rate-limit identity: its row and its workspace's row
-(emulator.store.ratelimit).
+below. What reaches more than one workspace (workspace list, `reset?all=true`, deleting
+another's, the inspector's picker) needs the admin token, refused when none is configured. A
+token is one rate-limit identity: its row and its workspace's (emulator.store.ratelimit).
 """
 
 from __future__ import annotations
@@ -33,6 +32,9 @@ MESSENGER_PREFIX = "/messenger/"
 ADMIN_HEADER = "X-Emulator-Admin-Token"
 SESSION_COOKIE = "emulator_session"  # the inspector's signed session (never a token)
 IN_PROCESS = "emulator.in_process"  # environ key set by emulator.inprocess (no browser sent it)
+# A caller's unset variable formatted into a header (`undefined`, `null`, `None`, `nil`): a bug,
+# never a workspace; Intercom answers 401 "Access Token Invalid" to a token it does not know.
+PLACEHOLDER_TOKENS = frozenset({"undefined", "null", "none", "nil"})
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ class Gate:
     session_key: bytes = b""
 
     def accepts(self, token: str | None) -> bool:
-        return bool(token) and (self.accepted_tokens is None or token in self.accepted_tokens)
+        if not token or token.lower() in PLACEHOLDER_TOKENS:
+            return False
+        return self.accepted_tokens is None or token in self.accepted_tokens
 
     def admits_admin(self, given: str) -> bool:
         """True when the server has no admin token, or `given` is it."""

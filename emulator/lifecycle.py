@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from emulator import access, errors, rendering, request_state, request_validation, versions
+from emulator import access, cors, errors, rendering, request_state, request_validation, versions
 from emulator.db import RequestTransaction
 from emulator.routes.parsing import json_body, query, readable_body
 from emulator.store import clock, faults, journal, ratelimit
@@ -54,13 +54,15 @@ def init_app(app: Flask) -> None:
     )
 
 
-def begin() -> None:
+def begin() -> Response | None:
     state = request_state.start()
     access.check_host()  # every path: the API, the control API and the inspector
     req = request._get_current_object()
     access.gate().storage.check()  # the database file still the one opened (503 otherwise)
     if access.is_control_path(req.path):
-        return
+        return None
+    if cors.is_preflight(req):
+        return cors.preflight(req)  # a browser asking first: no workspace, no journal
     if not _accepts_json():
         raise errors.NotAcceptable()
     door = access.gate()
@@ -82,6 +84,7 @@ def begin() -> None:
         raise violation
     state.transaction = RequestTransaction(db, read_only=_is_read_only())
     state.ctx = access.context(db, door, workspace, version, now)
+    return None
 
 
 def _accepts_json() -> bool:
@@ -163,6 +166,7 @@ def finish(response: Response) -> Response:
     if state.quota is not None:
         response.headers.update(state.quota.headers())
     response.headers["X-Request-Id"] = state.request_id
+    cors.add_headers(request._get_current_object(), response)
     return response
 
 

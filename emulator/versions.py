@@ -10,6 +10,12 @@ from emulator.errors import VersionInvalid
 
 # The values Intercom's `Intercom-Version` enum lists (reference/intercom-api-facts.md §0).
 KNOWN = tuple(f"1.{minor}" for minor in range(5)) + tuple(f"2.{minor}" for minor in range(17))
+NEWEST = KNOWN[-1]
+# Intercom's pre-release names: `Preview` (in 2.11's and Preview's enums) and its older name
+# `Unstable` (the Node SDK's `version` option offers it). A request may name them; it runs under
+# the newest emulated version's rules and shapes (the emulator's choice: no description of a
+# newer version is published). A workspace's default is always a numbered version.
+PRERELEASE = ("Unstable", "Preview")
 LEGACY_FAMILY = "1"  # the Users API (`/users`)
 CURRENT_FAMILY = "2"  # the Contacts API (`/contacts`)
 # Resources only one family serves, by the first segment of their path; every other resource
@@ -23,6 +29,8 @@ def resolve(header: str | None, default: str) -> str:
     if header is None or header.strip() == "":
         return default
     value = header.strip()
+    if value in PRERELEASE:
+        return NEWEST
     if value not in KNOWN:
         raise VersionInvalid(field="Intercom-Version")
     return value
