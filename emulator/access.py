@@ -98,9 +98,8 @@ def check_host() -> None:
     site reaching the emulator under that site's name). In-process requests have no browser."""
     if request.environ.get(IN_PROCESS):
         return
-    door = gate()
     host = request.headers.get("Host")
-    if not sessions.host_allowed(host, door.allowed_hosts):
+    if not sessions.host_allowed(host, gate().allowed_hosts):
         shown = (host or "")[:100].encode("ascii", "backslashreplace").decode()
         raise errors.Forbidden(
             f"Host '{shown}' is not allowed: the emulator answers loopback names (localhost,"
