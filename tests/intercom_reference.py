@@ -51,8 +51,9 @@ def _nullable_to_json_schema(node: Any) -> Any:
 class ReferenceSpec:
     """Find the operation a request hit and validate the response body against it."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: dict[str, Any], version: str = "2.11") -> None:
         self.document = document
+        self.version = version
         self.schema_root = _nullable_to_json_schema({"components": document["components"]})
         self._routes: list[tuple[str, re.Pattern[str], str]] = []
         for template, item in document["paths"].items():
@@ -116,7 +117,7 @@ class ReferenceSpec:
     def assert_valid(self, method: str, path: str, status: int, body: Any) -> None:
         problems = self.errors(method, path, status, body)
         assert not problems, (
-            f"{method} {path} -> {status} does not match Intercom's 2.11 description:\n"
+            f"{method} {path} -> {status} does not match Intercom's {self.version} description:\n"
             + "\n".join(problems[:10])
             + f"\nbody: {json.dumps(body)[:2000]}"
         )
@@ -129,4 +130,4 @@ def load(version: str = "2.11") -> ReferenceSpec | None:
         return None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open() as handle:
-        return ReferenceSpec(yaml.load(handle, Loader=loader))
+        return ReferenceSpec(yaml.load(handle, Loader=loader), version)
