@@ -105,12 +105,3 @@ def list_for_contact(ctx: Context, contact_id: str, args: dict[str, str]) -> dic
         "total_count": total,
         "pages": pages(page, per_page, total),
     }
-
-
-def embedded_sql() -> str:
-    """For the contact object's `notes` (emulator.store.contacts.shape): the newest ids first,
-    with how many there are in all."""
-    return (
-        "SELECT id, count(*) OVER () FROM notes WHERE contact_id = ?"
-        " ORDER BY created_at DESC, id DESC LIMIT ?"
-    )

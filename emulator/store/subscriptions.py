@@ -211,14 +211,3 @@ def list_for_contact(ctx: Context, contact_id: str) -> dict[str, Any]:
         )
     }
     return {"type": "list", "data": [_shape(row) for row in _all(ctx) if row[0] in attached]}
-
-
-def embedded(ctx: Context, contact_id: str, consent_type: str, limit: int) -> tuple[list[str], int]:
-    """For the contact object's `opted_in_subscription_types` / `opted_out_…`: up to `limit`
-    type ids the contact is attached to with this consent, and how many there are."""
-    rows = ctx.db.execute(
-        "SELECT subscription_type_id, count(*) OVER () FROM contact_subscriptions"
-        " WHERE contact_id = ? AND consent_type = ? ORDER BY created_at, rowid LIMIT ?",
-        [contact_id, consent_type, limit],
-    ).fetchall()
-    return [str(row[0]) for row in rows], rows[0][1] if rows else 0
