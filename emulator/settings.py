@@ -60,7 +60,7 @@ class Setting:
             raise ParameterInvalid(f"'{name}' must be {options}", field=name)
         elif self.kind == SECRET and (not isinstance(value, str) or not value):
             raise ParameterInvalid(f"'{name}' must be a non-empty string", field=name)
-        elif self.kind == VERSION and value not in versions.KNOWN:
+        elif self.kind == VERSION and value not in (*versions.KNOWN, *versions.PRERELEASE):
             raise ParameterInvalid(
                 f"'{name}' must be an Intercom version such as {self.default}", field=name
             )

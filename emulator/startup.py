@@ -90,5 +90,7 @@ def ready_message(url: str, db_label: str, config: dict[str, Any]) -> str:
     inspector = f"Inspector: {url}{INSPECTOR_PATH}"
     if config.get("ADMIN_TOKEN"):
         inspector += " (open it once with ?admin_token=<the admin token>)"
+    else:  # without an admin token the page shows the workspace of the token it is given
+        inspector += f"?token={token}"
     lines += [inspector, "Press Ctrl-C to stop."]
     return "\n".join(lines)

@@ -27,7 +27,7 @@ _FAMILY_OF_RESOURCE = {"users": LEGACY_FAMILY, "contacts": CURRENT_FAMILY}
 def resolve(header: str | None, default: str) -> str:
     """The version a request runs under: its header, or the workspace's default."""
     if header is None or header.strip() == "":
-        return default
+        return NEWEST if default in PRERELEASE else default
     value = header.strip()
     if value in PRERELEASE:
         return NEWEST

@@ -113,8 +113,8 @@ def test_the_banner_suggests_an_accepted_token_and_names_the_inspector(tmp_path:
         assert _try_it(lines[0]).status_code == 200
         assert "Bearer ci-token" in lines[0]
         assert lines[1] == "Accepted tokens: ci-token, acme-1"
-        assert lines[2] == f"Inspector: {server.url}/_emulator/"
-        page = requests.get(f"{server.url}/_emulator/")
+        assert lines[2] == f"Inspector: {server.url}/_emulator/?token=ci-token"
+        page = requests.get(lines[2].removeprefix("Inspector: "))
         assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
 
 
@@ -123,7 +123,9 @@ def test_without_token_flags_the_banner_says_any_token_works(tmp_path: Path) -> 
         lines = _banner(server)
         assert _try_it(lines[0]).status_code == 200
         assert lines[1] == "Any bearer token is accepted and becomes its own workspace."
-        assert lines[2] == f"Inspector: {server.url}/_emulator/"
+        assert lines[2] == f"Inspector: {server.url}/_emulator/?token=my-token"
+        page = requests.get(lines[2].removeprefix("Inspector: "))
+        assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
 
 
 def test_with_an_admin_token_the_banner_says_how_to_open_the_inspector() -> None:

@@ -50,6 +50,20 @@ def test_prerelease_versions_run_under_the_newest_rules(client, name):
     assert merged.get_json()["errors"][0]["code"] == "invalid_merge"
 
 
+@pytest.mark.parametrize("name", ["Unstable", "Preview"])
+def test_a_prerelease_version_can_be_the_workspace_default(client, name):
+    """The settings' `default_version` takes every version a request may name (the contract
+    suite found `Preview` refused there while `Intercom-Version` accepted it); requests with no
+    header then run under the newest rules, as the header would."""
+    assert client.patch("/_emulator/settings", json={"default_version": name}).status_code == 200
+    lead = client.post("/contacts", json={"role": "lead", "email": "lead@example.org"}).get_json()
+    user = client.post("/contacts", json={"external_id": "u1", "email": "u@example.org"}).get_json()
+    merged = client.post(
+        "/contacts/merge", json={"from": lead["id"], "into": user["id"]}, check=False
+    )
+    assert merged.get_json()["errors"][0]["code"] == "invalid_merge"
+
+
 def test_a_messenger_preflight_is_answered_and_every_answer_allows_the_origin(app, client):
     """The web Messenger runs in the customer's page, on another origin than Intercom's API:
     a browser's preflight gets 204 with the allowed method and headers, and the answers
