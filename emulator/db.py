@@ -20,7 +20,8 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -41,7 +42,30 @@ def memory_uri() -> str:
     return f"file:emulator-{uuid.uuid4().hex}?mode=memory&cache=shared"
 
 
-class _QueuedConnection(sqlite3.Connection):
+class _Connection(sqlite3.Connection):
+    """A connection that runs `after_commit` callbacks once its transaction commits (they are
+    dropped when it rolls back), before it lets the writers' lock go; `during` holds what one
+    transaction keeps about itself, forgotten when it ends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.after_commit: list[Callable[[], None]] = []
+        self.during: dict[str, Any] = {}
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        committed = False
+        try:
+            cursor = super().execute(sql, *args)
+            committed = sql == "COMMIT"
+            return cursor
+        finally:
+            if not self.in_transaction and (self.after_commit or self.during):
+                callbacks, self.after_commit, self.during = self.after_commit, [], {}
+                for callback in callbacks if committed else ():
+                    callback()
+
+
+class _QueuedConnection(_Connection):
     """A connection whose writers queue on the `flock` (taken by `begin_write`) and let it go as
     soon as the transaction is over (COMMIT, ROLLBACK, or an error that ended it).
 
@@ -83,7 +107,7 @@ def _open(path: str) -> sqlite3.Connection:
         check_same_thread=False,
         timeout=BUSY_TIMEOUT_MS / 1000,
         # In-memory databases live in one process, where SQLite's own locking suffices.
-        factory=sqlite3.Connection if is_uri else _QueuedConnection,
+        factory=_Connection if is_uri else _QueuedConnection,
     )
     if isinstance(conn, _QueuedConnection):
         conn.writers_fd = os.open(path + WRITERS_SUFFIX, os.O_RDWR | os.O_CREAT, 0o644)

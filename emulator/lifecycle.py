@@ -142,20 +142,32 @@ def _drop_connection() -> None:
 
 def finish(response: Response) -> Response:
     state = request_state.current()
-    db, transaction = state.db, state.transaction
+    try:
+        response = _settle(state, response)
+    except Exception:  # the journal or the commit failed: nothing may claim to be done
+        log.exception("could not finish %s %s", request.method, request.path)
+        if state.transaction is not None:
+            state.transaction.abandon()
+        state.transaction = None
+        response = current_app.make_response(rendering.render_error(errors.ServerError()))
     state.db = state.transaction = None  # done: abandon() has nothing left to do
+    if state.quota is not None:
+        response.headers.update(state.quota.headers())
+    response.headers["X-Request-Id"] = state.request_id
+    return response
+
+
+def _settle(state: request_state.RequestState, response: Response) -> Response:
+    """Journal the request (into a writer's transaction, else the shared log) and commit."""
+    db, transaction = state.db, state.transaction
     if db is not None and state.workspace is not None:
         if transaction is not None and transaction.read_only and not transaction.end_read():
             log.error("%s %s wrote inside a read-only route", request.method, request.path)
             response = current_app.make_response(rendering.render_error(errors.ServerError()))
-        # Into the write transaction of a request that wrote; otherwise into the shared log.
         shared = access.gate().storage.shared
         journal.record(db, shared, state.workspace, _journal_entry(state, response))
     if transaction is not None:
         transaction.commit()
-    if state.quota is not None:
-        response.headers.update(state.quota.headers())
-    response.headers["X-Request-Id"] = state.request_id
     return response
 
 

@@ -142,22 +142,34 @@ class Shared:
             _HEADER.pack_into(self._map, 0, MAGIC, used + len(record))
             return True
 
-    def take(self) -> list[tuple[Any, ...]]:
-        """Every pending entry, oldest first; the log is empty afterwards. Call it holding the
-        database's write lock and write them in that transaction, or a reader could miss them."""
+    def pending(self, start: int = 0) -> tuple[list[tuple[Any, ...]], int]:
+        """The pending entries from byte `start` on (0: all), oldest first, and where they end
+        in the log. They stay
+        in the log until `drop(those bytes)`: call it once the transaction that stored them has
+        committed, so an entry leaves the log only when it is in the table. Call both holding
+        the database's write lock (one mover at a time; requests may append meanwhile)."""
         with self.locked():
             _, used = _HEADER.unpack_from(self._map, 0)
-            if not used:
-                return []
-            data = self._map[_LOG_AT : _LOG_AT + used]
-            _HEADER.pack_into(self._map, 0, MAGIC, 0)
-        entries, at = [], 0
+            data = self._map[_LOG_AT : _LOG_AT + used] if used > start else b""
+        entries, at = [], start
         while at < len(data):
             (length,) = _LENGTH.unpack_from(data, at)
             with contextlib.suppress(ValueError, EOFError, TypeError):  # another version's
                 entries.append(marshal.loads(data[at + 4 : at + 4 + length]))
             at += 4 + length
-        return entries
+        return entries, max(used, start)
+
+    def drop(self, moved: int) -> None:
+        """Remove the first `moved` bytes of the log (entries now in the table); what was
+        appended after them moves to the front."""
+        if not moved:
+            return
+        with self.locked():
+            _, used = _HEADER.unpack_from(self._map, 0)
+            moved = min(moved, used)
+            rest = self._map[_LOG_AT + moved : _LOG_AT + used]
+            self._map[_LOG_AT : _LOG_AT + len(rest)] = rest
+            _HEADER.pack_into(self._map, 0, MAGIC, len(rest))
 
     def close(self) -> None:
         self._map.close()

@@ -7,13 +7,17 @@ A request that wrote writes its entry in its own transaction. Any other request 
 refusal before the store was touched) leaves its entry in the processes' shared log
 (emulator.shared), so it needs no write transaction; the next writer of the table, or a reader
 of the journal, moves the log into the table first, so no reader misses an entry. Every read of
-the table goes through `read`, which does that move.
+the table goes through `read`, which does that move. An entry leaves the log only when the
+transaction that stored it commits, and one the table refuses is stored reduced (or logged and
+counted in `dropped`): a failing entry never takes another request's with it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import sqlite3
 from typing import Any
 
 import sqlite_utils
@@ -23,9 +27,12 @@ from emulator.errors import ParameterInvalid
 from emulator.shared import Shared
 from emulator.store.context import Context, Workspace
 
+log = logging.getLogger("emulator")
+
 BODY_LIMIT = 64 * 1024
 KEEP = 10_000
 _PRUNE_EVERY = 500
+dropped = 0  # entries that could not be stored even reduced, in this process (logged)
 _STATUS = re.compile(r"[1-5]([0-9]{2}|[xX]{2})")  # 429, or a class such as 4xx
 _COLUMNS = (
     "seq, request_id, at, method, path, query, status, request_body, response_body,"
@@ -45,16 +52,30 @@ def record(
     """Append one entry (keys as the table's columns; warnings a list): into the table inside
     a write transaction, else into the shared log (into the table when the log is full)."""
     row = _row(workspace, entry)
-    if db.conn.in_transaction or not shared.append(row):
+    if db.conn.in_transaction:
+        _move(db, shared, [row])
+    elif not shared.append(row):
         flush(db, shared, row)
 
 
 def flush(db: sqlite_utils.Database, shared: Shared, *rows: tuple[Any, ...]) -> None:
     """Move the shared log's entries, then `rows`, into the table (before the table is read or
-    cleared). Taking the write lock also waits for a writer that took entries and has not
+    cleared). Taking the write lock also waits for a writer that is moving entries and has not
     committed them yet."""
     with database.write_transaction(db):
-        _insert(db, [*shared.take(), *rows])
+        _move(db, shared, list(rows))
+
+
+def _move(db: sqlite_utils.Database, shared: Shared, rows: list[tuple[Any, ...]]) -> None:
+    """Insert the log's entries not yet moved in this transaction, then `rows`. They leave the
+    log only when the transaction commits (a rollback leaves them for the next mover), and an
+    entry that cannot be stored never takes another with it (`_insert`)."""
+    during = db.conn.during
+    pending, end = shared.pending(during.get("journal_log_end", 0))
+    _insert(db, [*pending, *rows])
+    if pending and "journal_log_end" not in during:
+        db.conn.after_commit.append(lambda: shared.drop(during["journal_log_end"]))
+    during["journal_log_end"] = end
 
 
 def read(
@@ -80,32 +101,51 @@ def last_workspace_id(db: sqlite_utils.Database, shared: Shared) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+def _text(value: Any) -> Any:
+    """Text SQLite can store: a lone surrogate (which the edge refuses, emulator.json_input, but
+    an error message may quote) as its escape."""
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
     return (
         workspace.id,
         entry["request_id"],
         entry["at"],
-        entry["method"],
-        entry["path"],
-        entry["query"],
+        _text(entry["method"]),
+        _text(entry["path"]),
+        _text(entry["query"]),
         entry["status"],
-        _clip(entry.get("request_body")),
-        _clip(entry.get("response_body")),
-        entry.get("error_code"),
-        entry.get("error_message"),
+        _text(_clip(entry.get("request_body"))),
+        _text(_clip(entry.get("response_body"))),
+        _text(entry.get("error_code")),
+        _text(entry.get("error_message")),
         json.dumps(entry.get("warnings") or []),
         entry.get("fault_id"),
         entry["latency_ms"],
     )
 
 
+_INSERT = (
+    f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_STORE_ERRORS = (sqlite3.Error, ValueError, TypeError, OverflowError)
+
+
 def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
     for row in rows:
-        cursor = db.execute(
-            f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row,
-        )
+        try:
+            cursor = db.execute(_INSERT, row)
+        except _STORE_ERRORS as exc:
+            if not db.conn.in_transaction:
+                raise  # the transaction is gone: nothing was moved, the log keeps every entry
+            reduced = _insert_reduced(db, row, exc)
+            if reduced is None:
+                continue
+            cursor = reduced
         if (cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
             workspace_id = row[0]
             db.execute(
@@ -114,6 +154,37 @@ def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
                 " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                 [workspace_id, workspace_id, KEEP],
             )
+
+
+def _insert_reduced(
+    db: sqlite_utils.Database, row: tuple[Any, ...], exc: Exception
+) -> sqlite3.Cursor | None:
+    """Store an entry the table refused in a form it always takes (who, when, what, the status;
+    no bodies), or log and count it when even that fails (an entry another version wrote)."""
+    global dropped
+    try:
+        workspace_id, request_id, at, method, path, query, status = row[:7]
+        reduced = (
+            *(str(_text(value))[:BODY_LIMIT] for value in (workspace_id, request_id)),
+            float(at),
+            *(str(_text(value))[:BODY_LIMIT] for value in (method, path, query)),
+            int(status),
+            None,
+            None,
+            "journal_entry_reduced",
+            f"The full entry could not be stored ({type(exc).__name__}); this is what was kept",
+            "[]",
+            None,
+            0.0,
+        )
+        cursor: sqlite3.Cursor = db.execute(_INSERT, reduced)
+        return cursor
+    except _STORE_ERRORS:
+        if not db.conn.in_transaction:
+            raise
+        dropped += 1
+        log.exception("a journal entry could not be stored, even reduced (%d so far)", dropped)
+        return None
 
 
 def _shape(row: tuple[Any, ...]) -> dict[str, Any]:
