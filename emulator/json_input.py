@@ -86,7 +86,9 @@ def _key_path(where: str, key: Any, what: str) -> str:
         raise ParameterInvalid(f"{what} has a key that is not text: {key!r}", field=where or None)
     path = f"{where}.{_printable(key)}" if where else _printable(key)
     if not _is_unicode(key):
-        raise ParameterInvalid(f"The key {path} is not valid Unicode (a lone surrogate)", field=path)
+        raise ParameterInvalid(
+            f"The key {path} is not valid Unicode (a lone surrogate)", field=path
+        )
     if "\x00" in key:
         raise ParameterInvalid(f"The key {path} holds a NUL character", field=path)
     return path
