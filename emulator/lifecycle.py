@@ -68,7 +68,9 @@ def begin() -> None:
     # fault rule had its turn, as when the store refuses it.
     violation = _request_violation()
     if rate_limited:
-        state.quota = ratelimit.admit(db, door.storage.shared, workspace, now)
+        state.quota = ratelimit.admit(
+            db, door.storage.shared, workspace, clock.rate_time(workspace)
+        )
     if fault is not None and fault.status is not None:
         raise faults.InjectedFault(fault)
     if violation is not None:

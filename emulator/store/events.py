@@ -84,7 +84,7 @@ def create(ctx: Context, body: dict[str, Any]) -> None:
     by, value = _identifier(body, _BODY_IDENTIFIERS)
     kept = metadata.check(ctx, body.get("metadata"))
     user = _require_user(ctx, by, value)
-    normalised = event_names.normalise(name)
+    normalised = event_names.checked(name)
     event_names.admit(ctx, normalised)
     cursor = ctx.db.execute(
         "INSERT OR IGNORE INTO events (workspace_id, contact_id, event_name, created_at, metadata)"

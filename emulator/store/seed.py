@@ -199,7 +199,7 @@ def _event_name(ctx: Context, item: Any) -> str:
         raise ParameterInvalid("name must be a non-empty string", field="name")
     if not isinstance(archived, bool):
         raise ParameterInvalid("archived must be a boolean", field="archived")
-    normalised = event_names.normalise(name)
+    normalised = event_names.checked(name, field="name")
     if archived:
         _add_archived_name(ctx, normalised)
     else:
