@@ -23,7 +23,8 @@ from typing import Any
 import sqlite_utils
 
 from emulator import db as database
-from emulator.errors import ParameterInvalid
+from emulator import json_input
+from emulator.errors import IntercomError, ParameterInvalid
 from emulator.shared import Shared
 from emulator.store.context import Context, Workspace
 
@@ -223,12 +224,17 @@ def _shape(row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _parse(text: str | None) -> Any:
+    """A stored body as JSON, or as the text it is when that is not JSON the pages and the API
+    can show (a refused body may hold a lone surrogate, or nest past the edge's limit)."""
     if not text:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        value = json.loads(text)
+        if "\\u" in text or text.count("{") + text.count("[") > json_input.MAX_DEPTH:
+            json_input.check(value)
+    except (ValueError, RecursionError, IntercomError):
         return text
+    return value
 
 
 def entries(ctx: Context, filters: dict[str, str]) -> dict[str, Any]:
