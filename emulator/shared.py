@@ -12,7 +12,8 @@ it, so a read can be counted and journaled without a write transaction of its ow
 - Pending journal entries: an append-only log of marshalled rows. Whoever writes the journal
   table (a writing request, a reader of the journal, a full log) first moves the log's entries
   into it, holding the database's write lock, so the table keeps the order requests finished in
-  and a reader of the journal sees every request answered before it asked.
+  and a reader of the journal sees every request answered before it asked. Entries leave the log
+  only once the transaction that stored them has committed (`pending`, then `drop`).
 
 The app holds this process's map (emulator.db.Storage) and hands it to whoever needs it.
 The file survives a crashed process as the database does (the kernel keeps its pages); a new

@@ -74,9 +74,10 @@ def _move(db: sqlite_utils.Database, shared: Shared, rows: list[tuple[Any, ...]]
     during = db.conn.during
     pending, end = shared.pending(during.get("journal_log_end", 0))
     _insert(db, [*pending, *rows])
-    if pending and "journal_log_end" not in during:
-        db.conn.after_commit.append(lambda: shared.drop(during["journal_log_end"]))
     during["journal_log_end"] = end
+    if pending and not during.get("journal_drop"):  # once per transaction, up to the last end
+        during["journal_drop"] = True
+        db.conn.after_commit.append(lambda: shared.drop(during["journal_log_end"]))
 
 
 def read(

@@ -108,3 +108,23 @@ def test_a_pending_entry_of_a_deleted_workspace_is_logged_not_fatal(
     assert journal_paths(client) == [("GET", "/me", 200)]
     assert journal.dropped == before + 1
     assert storage.shared.pending() == ([], 0)
+
+
+def test_two_moves_in_one_transaction_store_each_entry_once(app: Any, client: ApiClient) -> None:
+    storage = app.extensions["emulator"].storage
+    workspace_id = client.get("/me").get_json()["app"]["id_code"]
+    db = storage.connect()
+
+    def pending_read(path: str) -> None:
+        row = (workspace_id, path, 1.0, "GET", path, "", 200, None, None, None, None, "[]")
+        assert storage.shared.append((*row, None, 1.0))
+
+    journal.flush(db, storage.shared)  # the log is empty when the transaction begins
+    with database.write_transaction(db):
+        journal.flush(db, storage.shared)
+        pending_read("/one")  # appended while the first move is not committed yet
+        journal.flush(db, storage.shared)
+        pending_read("/two")
+        journal.flush(db, storage.shared)
+    assert storage.shared.pending() == ([], 0)
+    assert journal_paths(client) == [("GET", p, 200) for p in ("/me", "/one", "/two")]
