@@ -93,8 +93,8 @@ def read_document(raw: bytes, mimetype: str) -> dict[str, Any]:
         except (ValueError, RecursionError, yaml.YAMLError) as exc:
             raise ParameterInvalid(f"The seed is not valid YAML: {exc}") from exc
         json_input.check(document, what="The seed")  # YAML's dates, binary, deep nesting…
-        if document is None:  # an empty YAML file
-            return {}
+    if document is None:  # an empty YAML file, or JSON's null: the description allows both
+        return {}
     if not isinstance(document, dict):
         raise ParameterInvalid("A seed must be an object of lists (contacts, companies, …)")
     return document

@@ -310,5 +310,8 @@ def test_a_body_that_is_not_a_json_object_is_400(
     response = server.session(TOKEN).request(
         method, server.url + path, data=text, headers={"Content-Type": "application/json"}
     )
-    assert_invalid(response)
+    if path.endswith("/seed") and text == "null":  # openapi/emulator.yaml: an empty seed
+        assert response.status_code == 200 and response.json()["created"] == {}
+    else:
+        assert_invalid(response)
     assert snapshot(db_path) == before
