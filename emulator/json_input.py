@@ -9,8 +9,7 @@ What is refused, with 400 `parameter_invalid` naming the field (`custom_attribut
   Unicode; SQLite and UTF-8 cannot hold it), in a value or a key;
 - NUL is stored as sent, in values and keys: Intercom refuses it in metadata keys ("can't
   contain ... the NULL character" [HC-EVSET]), but its description allows any key there, and
-  the contract suite holds the emulator to the description; event names refuse it
-  (emulator.store.event_names);
+  the contract suite holds the emulator to the description;
 - nesting deeper than `MAX_DEPTH` (Intercom's bodies are flat: its deepest, a search with two
   nested groups [S2.11], is 6 levels; the limit is the emulator's choice);
 - what is not a JSON value: NaN and Infinity (Python's reader takes them), numbers past a

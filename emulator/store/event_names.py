@@ -26,14 +26,12 @@ def normalise(name: str) -> str:
 def checked(name: str, field: str = "event_name") -> str:
     """The stored form of a name a client sends, or 400 `parameter_invalid`: at most
     EVENT_NAME_MAX_LENGTH characters (Intercom documents no limit; emulator.limits says why
-    this one), and no NUL (a name, as metadata keys, which may not hold one [HC-EVSET])."""
+    this one)."""
     if len(name) > EVENT_NAME_MAX_LENGTH:
         raise ParameterInvalid(
             f"{field} is {len(name)} characters long; the limit is {EVENT_NAME_MAX_LENGTH}",
             field=field,
         )
-    if "\x00" in name:
-        raise ParameterInvalid(f"{field} holds a NUL character", field=field)
     return normalise(name)
 
 

@@ -200,11 +200,11 @@ def test_the_inspector_renders_what_an_event_stored(
     assert "odd-text" in page.text and "\U0001f600" in page.text
 
 
-def test_event_names_past_the_limit_are_400(server: EmulatorProcess) -> None:
+def test_event_names_past_the_limit_are_400(server: EmulatorProcess, world: dict[str, str]) -> None:
     """Intercom documents no limit; 255 is the emulator's (emulator/limits.py says why)."""
     session = server.session(TOKEN)
     event = {"created_at": 1_700_000_000, "user_id": "u1"}
-    for name in ("n" * (EVENT_NAME_MAX_LENGTH + 1), "n" * 900_000, "nul\x00name"):
+    for name in ("n" * (EVENT_NAME_MAX_LENGTH + 1), "n" * 900_000):
         refused = session.post(f"{server.url}/events", json={**event, "event_name": name})
         assert_invalid(refused, "event_name")
     longest = {**event, "event_name": "m" * EVENT_NAME_MAX_LENGTH}
