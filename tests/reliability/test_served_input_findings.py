@@ -310,7 +310,7 @@ def test_a_body_that_is_not_a_json_object_is_400(
     response = server.session(TOKEN).request(
         method, server.url + path, data=text, headers={"Content-Type": "application/json"}
     )
-    if path.endswith("/seed") and text == "null":  # emulator/description/emulator.yaml: an empty seed
+    if path.endswith("/seed") and text == "null":  # the description: an empty seed
         assert response.status_code == 200 and response.json()["created"] == {}
     else:
         assert_invalid(response)

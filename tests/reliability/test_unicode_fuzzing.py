@@ -1,8 +1,8 @@
 """Random Unicode into every JSON field of every route: never a 5xx, the store unchanged on
 refusal, and a lone surrogate always refused at the edge (400 `parameter_invalid`).
 
-The routes and their fields come from the description (emulator/description/intercom.yaml and
-emulator/description/emulator.yaml, merged by emulator.openapi): every operation with a JSON body (the API
+The routes and their fields come from the description (emulator/description/intercom.yaml
+and emulator.yaml, merged by emulator.openapi): every operation with a JSON body (the API
 and the control API), and the Messenger's JSON form fields (`user_data`, `metadata`). Each
 example puts text made of lone surrogates, NUL, right-to-left marks, emoji, 4-byte characters,
 combining marks and ordinary characters into one field's value or one key. Seeded
