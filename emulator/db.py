@@ -19,7 +19,6 @@ the path is not the one the server opened, so no write is acknowledged and then 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sqlite3
 import threading
@@ -29,6 +28,7 @@ from collections.abc import Iterator
 import sqlite_utils
 
 from emulator import errors, shared
+from emulator.connections import WRITES_ENDED, Connection, QueuedConnection
 from emulator.database_file import file_identity, file_problem
 
 MEMORY = ":memory:"
@@ -37,9 +37,6 @@ WRITERS_SUFFIX = "-writers"
 _SAVEPOINT = "request_op"
 
 _local = threading.local()
-# Write transactions this process has ended, by database path (the upkeep thread checkpoints
-# a database after them).
-_writes_ended: dict[str, int] = {}
 # Keeps each in-memory database alive while the app that owns it exists.
 _memory_anchors: dict[str, sqlite3.Connection] = {}
 
@@ -47,46 +44,6 @@ _memory_anchors: dict[str, sqlite3.Connection] = {}
 def memory_uri() -> str:
     """A fresh name for a throwaway in-memory database shared by this process's threads."""
     return f"file:emulator-{uuid.uuid4().hex}?mode=memory&cache=shared"
-
-
-class _QueuedConnection(sqlite3.Connection):
-    """A connection whose writers queue on the `flock` (taken by `begin_write`) and let it go as
-    soon as the transaction is over (COMMIT, ROLLBACK, or an error that ended it).
-
-    Each connection opens the lock file itself, and `flock` treats separate opens as separate
-    holders, so threads of one process queue on it as processes do. A process that dies holding
-    it releases it with its files. SQLite's own lock still guards the data; the queue only
-    decides who asks next.
-    """
-
-    writers_fd = -1
-    holding = False
-    path = ""
-    file_id: tuple[int, int] | None = None  # the database file this connection opened
-
-    def release_turn(self) -> None:
-        if self.holding:
-            self.holding = False
-            fcntl.flock(self.writers_fd, fcntl.LOCK_UN)
-
-    def take_turn(self) -> None:
-        if not self.holding:
-            fcntl.flock(self.writers_fd, fcntl.LOCK_EX)
-            self.holding = True
-
-    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
-        try:
-            return super().execute(sql, *args)
-        finally:
-            if not self.in_transaction and self.holding:
-                self.release_turn()
-                _writes_ended[self.path] = _writes_ended.get(self.path, 0) + 1
-
-    def close(self) -> None:
-        super().close()
-        if self.writers_fd >= 0:
-            os.close(self.writers_fd)  # closing the file releases a lock still held
-            self.writers_fd = -1
 
 
 def _open(path: str, autocheckpoint: bool = True) -> sqlite3.Connection:
@@ -98,9 +55,9 @@ def _open(path: str, autocheckpoint: bool = True) -> sqlite3.Connection:
         check_same_thread=False,
         timeout=BUSY_TIMEOUT_MS / 1000,
         # In-memory databases live in one process, where SQLite's own locking suffices.
-        factory=sqlite3.Connection if is_uri else _QueuedConnection,
+        factory=Connection if is_uri else QueuedConnection,
     )
-    if isinstance(conn, _QueuedConnection):
+    if isinstance(conn, QueuedConnection):
         conn.path = path
         conn.writers_fd = os.open(path + WRITERS_SUFFIX, os.O_RDWR | os.O_CREAT, 0o644)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -112,7 +69,7 @@ def _open(path: str, autocheckpoint: bool = True) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         if not autocheckpoint:  # the upkeep thread checkpoints instead (emulator.upkeep)
             conn.execute("PRAGMA wal_autocheckpoint = 0")
-    if isinstance(conn, _QueuedConnection):
+    if isinstance(conn, QueuedConnection):
         conn.path, conn.file_id = path, file_identity(path)
     return conn
 
@@ -133,7 +90,7 @@ def connect(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
 
 def writes_ended(path: str) -> int:
     """How many write transactions on `path` this process has ended so far."""
-    return _writes_ended.get(path, 0)
+    return WRITES_ENDED.get(path, 0)
 
 
 def open_database(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
@@ -152,7 +109,7 @@ def begin_write(conn: sqlite3.Connection) -> None:
     """Queue for the write lock, then `BEGIN IMMEDIATE`: the transaction takes SQLite's lock up
     front, so it never has to upgrade from reading to writing (the upgrade is what fails with
     "database is locked")."""
-    if isinstance(conn, _QueuedConnection):
+    if isinstance(conn, QueuedConnection):
         conn.take_turn()
         problem = file_problem(conn.path, conn.file_id)
         if problem is not None:  # deleted or replaced while this writer queued

@@ -77,7 +77,9 @@ def begin() -> Response | None:
     # fault rule had its turn, as when the store refuses it.
     violation = _request_violation()
     if rate_limited:
-        state.quota = ratelimit.admit(db, door.storage.shared, workspace, now)
+        state.quota = ratelimit.admit(
+            db, door.storage.shared, workspace, clock.rate_time(workspace)
+        )
     if fault is not None and fault.status is not None:
         raise faults.InjectedFault(fault)
     if violation is not None:
@@ -152,17 +154,17 @@ def _drop_connection() -> None:
 
 def finish(response: Response) -> Response:
     state = request_state.current()
-    db, transaction = state.db, state.transaction
-    state.db = state.transaction = None  # done: abandon() has nothing left to do
     try:
-        response = _record_and_commit(state, db, transaction, response)
-    except Exception as exc:  # a full disk (or the database gone): 503, nothing acknowledged
-        error = rendering.unavailable(exc)
+        response = _settle(state, response)
+    except Exception as exc:  # the journal or the commit failed: nothing may claim to be done
+        error = rendering.unavailable(exc)  # a full disk, the database gone: 503
         if error is None:
-            raise
-        if transaction is not None:
-            transaction.abandon()
+            log.exception("could not finish %s %s", request.method, request.path)
+            error = errors.ServerError()
+        if state.transaction is not None:
+            state.transaction.abandon()
         response = current_app.make_response(rendering.render_error(error))
+    state.db = state.transaction = None  # done: abandon() has nothing left to do
     if state.quota is not None:
         response.headers.update(state.quota.headers())
     response.headers["X-Request-Id"] = state.request_id
@@ -170,17 +172,13 @@ def finish(response: Response) -> Response:
     return response
 
 
-def _record_and_commit(
-    state: request_state.RequestState,
-    db: Any,
-    transaction: RequestTransaction | None,
-    response: Response,
-) -> Response:
+def _settle(state: request_state.RequestState, response: Response) -> Response:
+    """Journal the request (into a writer's transaction, else the shared log) and commit."""
+    db, transaction = state.db, state.transaction
     if db is not None and state.workspace is not None:
         if transaction is not None and transaction.read_only and not transaction.end_read():
             log.error("%s %s wrote inside a read-only route", request.method, request.path)
             response = current_app.make_response(rendering.render_error(errors.ServerError()))
-        # Into the write transaction of a request that wrote; otherwise into the shared log.
         shared = access.gate().storage.shared
         keeper: Upkeep | None = current_app.extensions["upkeep"]
         entry = _journal_entry(state, response)

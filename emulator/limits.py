@@ -16,6 +16,14 @@ EVENT_SUMMARY_COUNT_MAX = 2**31 - 1
 # GET /events `per_page`: "Defaults to 15" [S2.11]; the maximum is the emulator's choice.
 EVENTS_PER_PAGE_DEFAULT = 15
 RATE_WINDOW_SECONDS = 10
+# Event names: Intercom documents no length limit (facts §7, its OpenAPI descriptions and Help
+# Center); 255 characters is the emulator's choice, the length Intercom gives its strings
+# [DOC-1.4-USER], [HC-EVSET].
+EVENT_NAME_MAX_LENGTH = 255
+# The workspace clock's range (POST /_emulator/clock): from the epoch to the last second a date
+# can show (9999-12-31T23:59:59Z); the emulator's choice, so every timestamp stays printable.
+CLOCK_MIN_SECONDS = 0
+CLOCK_MAX_SECONDS = 253_402_300_799
 # Companies one contact may be attached to [S2.11] (contact_company_limit_exceeded).
 COMPANIES_PER_CONTACT = 1000
 # Company list pages: "Defaults to 15" [S2.11]; the maximum is UNCONFIRMED (60: emulator's choice).

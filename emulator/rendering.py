@@ -47,6 +47,8 @@ def _render_http_exception(exc: HTTPException) -> Rendered:
     """Werkzeug's own errors (unknown route, wrong method, body too large) in Intercom's shape."""
     status = exc.code or 500
     kind = _HTTP_ERRORS.get(status)
+    if kind is None and status >= 500:
+        kind = errors.ServerError  # an unexpected failure is never the client's error
     error = kind() if kind else errors.IntercomError(exc.description, status=status)
     if status == 405 and exc.get_response().headers.get("Allow"):
         error.headers["Allow"] = exc.get_response().headers["Allow"]

@@ -13,7 +13,8 @@ it, so a read can be counted and journaled without a write transaction of its ow
   table (a writing request, a reader of the journal, the upkeep thread once the log passes
   `MOVE_AT`, a request that finds it full) first moves the log's entries into it, holding the
   database's write lock, so the table keeps the order requests finished in and a reader of the
-  journal sees every request answered before it asked.
+  journal sees every request answered before it asked. Entries leave the log only once the
+  transaction that stored them has committed (`pending`, then `drop`).
 
 The app holds this process's map (emulator.db.Storage) and hands it to whoever needs it.
 The file survives a crashed process as the database does (the kernel keeps its pages); a new
@@ -215,7 +216,7 @@ class Shared:
         """How many bytes of entries the log holds (a glance, without the lock)."""
         try:
             magic, used = _HEADER.unpack(self._get(0, _HEADER.size))
-        except (OSError, ValueError):  # closed under us: replaced by a fresh one, see `take`
+        except (OSError, ValueError):  # closed under us: replaced by a fresh one, see `replaced`
             return 0
         return int(used) if magic == MAGIC and used <= LOG_BYTES else 0
 
@@ -227,17 +228,17 @@ class Shared:
             return 0
         return int(used)
 
-    def take(self) -> list[tuple[Any, ...]]:
-        """Every pending entry, oldest first; the log is empty afterwards. Call it holding the
-        database's write lock and write them in that transaction, or a reader could miss them."""
+    def pending(self, start: int = 0) -> tuple[list[tuple[Any, ...]], int]:
+        """The pending entries from byte `start` on (0: all), oldest first, and where they end
+        in the log. They stay in the log until `drop(those bytes)`: call it once the transaction
+        that stored them has committed, so an entry leaves the log only when it is in the table.
+        Call both holding the database's write lock (one mover at a time; requests may append
+        meanwhile)."""
         with self.locked():
-            entries, self._carried = self._carried, []
+            carried = list(self._carried) if start == 0 else []
             used = self._used()
-            if not used:
-                return entries
-            data = self._get(_LOG_AT, used)
-            self._put(0, _HEADER.pack(MAGIC, 0))
-        at = 0
+            data = self._get(_LOG_AT, used) if used > start else b""
+        entries, at = carried, start
         while at + _LENGTH.size <= len(data):
             (length,) = _LENGTH.unpack_from(data, at)
             with contextlib.suppress(ValueError, EOFError, TypeError):  # another version's
@@ -245,6 +246,25 @@ class Shared:
                 if isinstance(entry, tuple):  # not bytes a damaged file happens to decode
                     entries.append(entry)
             at += 4 + length
+        return entries, max(used, start)
+
+    def drop(self, moved: int) -> None:
+        """Remove the first `moved` bytes of the log (entries now in the table), and the entries
+        carried over from a replaced file; what was appended after them moves to the front."""
+        with self.locked():
+            self._carried = []
+            if not moved:
+                return
+            used = self._used()
+            moved = min(moved, used)
+            rest = self._get(_LOG_AT + moved, used - moved)
+            self._put(_LOG_AT, rest)
+            self._put(0, _HEADER.pack(MAGIC, len(rest)))
+
+    def take(self) -> list[tuple[Any, ...]]:
+        """Every pending entry, oldest first, the log emptied (to carry them to a new file)."""
+        entries, end = self.pending()
+        self.drop(end)
         return entries
 
     def close(self) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from emulator import request_state
+from emulator import json_input, request_state
 from emulator.errors import ParameterInvalid, UnsupportedMediaType
 from emulator.store.context import Context
 
@@ -48,14 +47,7 @@ def _parse_json_body() -> dict[str, Any]:
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType()
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ParameterInvalid("The request body is not valid UTF-8") from exc
-    except RecursionError as exc:
-        raise ParameterInvalid("The request body is nested too deeply") from exc
-    except ValueError as exc:
-        raise ParameterInvalid(f"The request body is not valid JSON: {exc}") from exc
+    body = json_input.loads(raw)  # valid UTF-8, JSON, Unicode, depth: 400 otherwise
     if not isinstance(body, dict):
         raise ParameterInvalid("The request body must be a JSON object")
     return body

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.errors import NotFound, Unprocessable
+from emulator.errors import NotFound, ParameterInvalid, Unprocessable
+from emulator.limits import EVENT_NAME_MAX_LENGTH
 from emulator.store.context import Context
 
 
@@ -20,6 +21,18 @@ def normalise(name: str) -> str:
     """The name Intercom stores: "Names are treated as case insensitive. Periods (.) and dollars
     ($) in event names are replaced with hyphens" [SEG-ACT], [DOC-1.0 event model]."""
     return name.lower().replace(".", "-").replace("$", "-")
+
+
+def checked(name: str, field: str = "event_name") -> str:
+    """The stored form of a name a client sends, or 400 `parameter_invalid`: at most
+    EVENT_NAME_MAX_LENGTH characters (Intercom documents no limit; emulator.limits says why
+    this one)."""
+    if len(name) > EVENT_NAME_MAX_LENGTH:
+        raise ParameterInvalid(
+            f"{field} is {len(name)} characters long; the limit is {EVENT_NAME_MAX_LENGTH}",
+            field=field,
+        )
+    return normalise(name)
 
 
 class TooManyEventNames(Unprocessable):

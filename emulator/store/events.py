@@ -90,7 +90,7 @@ def create(ctx: Context, body: dict[str, Any]) -> None:
     # `POST /events`]: by `user_id` or `email` only users are found; a lead so named is a user
     # that "cannot be found", 404 "User Not Found".
     user = _require_user(ctx, by, value, leads=by in ("id", "intercom_user_id"))
-    normalised = event_names.normalise(name)
+    normalised = event_names.checked(name)
     event_names.admit(ctx, normalised)
     cursor = ctx.db.execute(
         "INSERT OR IGNORE INTO events (workspace_id, contact_id, event_name, created_at, metadata)"

@@ -9,13 +9,18 @@ A request that wrote writes its entry in its own transaction. Any other request 
 refusal before the store was touched) leaves its entry in the processes' shared log
 (emulator.shared), so it needs no write transaction; the next writer of the table, the upkeep
 thread (emulator.upkeep) or a reader of the journal moves the log into the table first, so no
-reader misses an entry. Every read of the table goes through `read`, which does that move.
+reader misses an entry. Every read of the table goes through `read`, which does that move. An
+entry leaves the log only when the transaction that stored it commits, and one the table
+refuses is stored reduced (or logged and counted in `dropped`): a failing entry never takes
+another request's with it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import sqlite3
 from collections import Counter
 from typing import Any
 
@@ -26,9 +31,13 @@ from emulator import shared as shared_memory
 from emulator.errors import ParameterInvalid
 from emulator.shared import Shared
 from emulator.store.context import Context, Workspace
+from emulator.store.journal_shape import shape as _shape
+
+log = logging.getLogger("emulator")
 
 BODY_LIMIT = 64 * 1024
 KEEP = 10_000  # a workspace whose settings predate `journal_limit`
+dropped = 0  # entries that could not be stored even reduced, in this process (logged)
 _STATUS = re.compile(r"[1-5]([0-9]{2}|[xX]{2})")  # 429, or a class such as 4xx
 _COLUMNS = (
     "seq, request_id, at, method, path, query, status, request_body, response_body,"
@@ -59,10 +68,12 @@ def record(
 
     True when the log holds enough to be moved into the table (by the upkeep thread)."""
     row = _row(workspace, entry)
-    if not db.conn.in_transaction:
-        used = shared.append(row)
-        if used:
-            return used * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES
+    if db.conn.in_transaction:
+        _move(db, shared, [row])
+        return False
+    used = shared.append(row)
+    if used:
+        return used * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES
     flush(db, shared, row)
     return False
 
@@ -73,12 +84,23 @@ def flush(
     *rows: tuple[Any, ...],
 ) -> None:
     """Move the shared log's entries, then `rows`, into the table (before the table is read or
-    cleared). Taking the write lock also waits for a writer that took entries and has not
+    cleared). Taking the write lock also waits for a writer that is moving entries and has not
     committed them yet."""
     with database.write_transaction(db):
-        # A glance first: most writers find the log empty, and need not take its lock.
-        pending = shared.take() if shared.pending_bytes() else []
-        _insert(db, [*pending, *rows])
+        _move(db, shared, list(rows))
+
+
+def _move(db: sqlite_utils.Database, shared: Shared, rows: list[tuple[Any, ...]]) -> None:
+    """Insert the log's entries not yet moved in this transaction, then `rows`. They leave the
+    log only when the transaction commits (a rollback leaves them for the next mover), and an
+    entry that cannot be stored never takes another with it (`_insert`)."""
+    during = db.conn.during
+    pending, end = shared.pending(during.get("journal_log_end", 0))
+    _insert(db, [*pending, *rows])
+    during["journal_log_end"] = end
+    if pending and not during.get("journal_drop"):  # once per transaction, up to the last end
+        during["journal_drop"] = True
+        db.conn.after_commit.append(lambda: shared.drop(during["journal_log_end"]))
 
 
 def read(
@@ -104,29 +126,48 @@ def last_workspace_id(db: sqlite_utils.Database, shared: Shared) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+def _text(value: Any) -> Any:
+    """Text SQLite can store: a lone surrogate (which the edge refuses, emulator.json_input, but
+    an error message may quote) as its escape."""
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
     return (
         workspace.id,
         entry["request_id"],
         entry["at"],
-        entry["method"],
-        entry["path"],
-        entry["query"],
+        _text(entry["method"]),
+        _text(entry["path"]),
+        _text(entry["query"]),
         entry["status"],
-        _clip(entry.get("request_body")),
-        _clip(entry.get("response_body")),
-        entry.get("error_code"),
-        entry.get("error_message"),
-        json.dumps(warnings) if (warnings := entry.get("warnings")) else "[]",
+        _text(_clip(entry.get("request_body"))),
+        _text(_clip(entry.get("response_body"))),
+        _text(entry.get("error_code")),
+        _text(entry.get("error_message")),
+        json.dumps(entry.get("warnings") or []),
         entry.get("fault_id"),
         entry["latency_ms"],
     )
 
 
+_STORE_ERRORS = (sqlite3.Error, ValueError, TypeError, OverflowError)
+
+
 def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
+    stored: Counter[str] = Counter()
     for row in rows:
-        db.conn.execute(_INSERT, row)
-    _keep_within_limits(db, Counter(row[0] for row in rows))
+        try:
+            db.conn.execute(_INSERT, row)
+        except _STORE_ERRORS as exc:
+            if not db.conn.in_transaction:
+                raise  # the transaction is gone: nothing was moved, the log keeps every entry
+            if _insert_reduced(db, row, exc) is None:
+                continue
+        stored[row[0]] += 1
+    _keep_within_limits(db, stored)
 
 
 def _keep_within_limits(db: sqlite_utils.Database, added: Counter[str]) -> None:
@@ -152,48 +193,35 @@ def _keep_within_limits(db: sqlite_utils.Database, added: Counter[str]) -> None:
             )
 
 
-def _shape(row: tuple[Any, ...]) -> dict[str, Any]:
-    (
-        seq,
-        request_id,
-        at,
-        method,
-        path,
-        query,
-        status,
-        request_body,
-        response_body,
-        code,
-        message,
-        warnings,
-        fault_id,
-        latency_ms,
-    ) = row
-    return {
-        "id": seq,
-        "request_id": request_id,
-        "at": at,
-        "method": method,
-        "path": path,
-        "query": query,
-        "status": status,
-        "verdict": "accepted" if status < 400 else "refused",
-        "error": {"code": code, "message": message} if code else None,
-        "warnings": json.loads(warnings),
-        "fault_id": fault_id,
-        "latency_ms": latency_ms,
-        "request_body": _parse(request_body),
-        "response_body": _parse(response_body),
-    }
-
-
-def _parse(text: str | None) -> Any:
-    if not text:
-        return None
+def _insert_reduced(
+    db: sqlite_utils.Database, row: tuple[Any, ...], exc: Exception
+) -> sqlite3.Cursor | None:
+    """Store an entry the table refused in a form it always takes (who, when, what, the status;
+    no bodies), or log and count it when even that fails (an entry another version wrote)."""
+    global dropped
     try:
-        return json.loads(text)
-    except ValueError:
-        return text
+        workspace_id, request_id, at, method, path, query, status = row[:7]
+        reduced = (
+            *(str(_text(value))[:BODY_LIMIT] for value in (workspace_id, request_id)),
+            float(at),
+            *(str(_text(value))[:BODY_LIMIT] for value in (method, path, query)),
+            int(status),
+            None,
+            None,
+            "journal_entry_reduced",
+            f"The full entry could not be stored ({type(exc).__name__}); this is what was kept",
+            "[]",
+            None,
+            0.0,
+        )
+        cursor: sqlite3.Cursor = db.execute(_INSERT, reduced)
+        return cursor
+    except _STORE_ERRORS:
+        if not db.conn.in_transaction:
+            raise
+        dropped += 1
+        log.exception("a journal entry could not be stored, even reduced (%d so far)", dropped)
+        return None
 
 
 def entries(ctx: Context, filters: dict[str, str]) -> dict[str, Any]:

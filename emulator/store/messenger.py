@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
+from emulator import json_input
 from emulator.errors import Forbidden, ParameterInvalid, UserNotFound
 from emulator.store import event_names, events, users, validation
 from emulator.store.context import Context
@@ -56,10 +56,7 @@ _COMPANY_FIELDS = frozenset(
 
 def _json_field(form: dict[str, str], key: str) -> dict[str, Any]:
     """A form field holding JSON text of an object; `{}` when absent."""
-    try:
-        value = json.loads(form.get(key) or "{}")
-    except ValueError:
-        value = None
+    value = json_input.loads(form.get(key) or "{}", field=key, what=key)
     if not isinstance(value, dict):
         raise ParameterInvalid(f"{key} must be JSON text of an object", field=key)
     return value

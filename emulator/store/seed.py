@@ -22,12 +22,12 @@ and index, and the caller's rollback leaves the workspace as it was.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from emulator import json_input
 from emulator.errors import BadRequest, IntercomError, ParameterInvalid, UnsupportedMediaType
 from emulator.store import (
     companies,
@@ -83,15 +83,17 @@ def read_document(raw: bytes, mimetype: str) -> dict[str, Any]:
         raise UnsupportedMediaType(
             "A seed must be JSON (application/json) or YAML (application/yaml)"
         )
-    try:
-        text = raw.decode("utf-8")
-        document = yaml.safe_load(text) if mimetype in YAML_TYPES else json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise ParameterInvalid("The seed is not valid UTF-8") from exc
-    except (ValueError, yaml.YAMLError) as exc:
-        kind = "YAML" if mimetype in YAML_TYPES else "JSON"
-        raise ParameterInvalid(f"The seed is not valid {kind}: {exc}") from exc
-    if document is None:
+    if mimetype not in YAML_TYPES:
+        document = json_input.loads(raw, what="The seed")
+    else:
+        try:
+            document = yaml.safe_load(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ParameterInvalid("The seed is not valid UTF-8") from exc
+        except (ValueError, RecursionError, yaml.YAMLError) as exc:
+            raise ParameterInvalid(f"The seed is not valid YAML: {exc}") from exc
+        json_input.check(document, what="The seed")  # YAML's dates, binary, deep nesting…
+    if document is None:  # an empty YAML file, or JSON's null: the description allows both
         return {}
     if not isinstance(document, dict):
         raise ParameterInvalid("A seed must be an object of lists (contacts, companies, …)")
@@ -197,7 +199,7 @@ def _event_name(ctx: Context, item: Any) -> str:
         raise ParameterInvalid("name must be a non-empty string", field="name")
     if not isinstance(archived, bool):
         raise ParameterInvalid("archived must be a boolean", field="archived")
-    normalised = event_names.normalise(name)
+    normalised = event_names.checked(name, field="name")
     if archived:
         _add_archived_name(ctx, normalised)
     else:

@@ -176,7 +176,8 @@ def test_values_must_match_the_data_type(write, name, allowed, refused):
     model, operation = write
     message = f"Custom attribute '{name}' must be of type {ATTRIBUTES[name]}"
     if isinstance(refused, float) and not math.isfinite(refused):
-        message = f"Custom attribute '{name}' must be a finite number"
+        # Not JSON at all: refused where JSON is read (emulator/json_input.py), naming the field.
+        message = f"custom_attributes.{name} is not a finite number"
     assert_refused(model, operation, {name: refused}, name, message)
     assert_accepted(model, operation, {name: allowed})
 
