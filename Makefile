@@ -10,6 +10,9 @@ DB ?= emulator.db
 # The seed of generated test data (hypothesis, schemathesis): fixed unless given; `SEED=random`
 # explores with a fresh one. Every run prints the seed it used (tests/seeding.py).
 SEED ?=
+# Test processes (pytest-xdist). Most tests wait on servers and subprocesses, so more processes
+# than cores pays; `make test TEST_WORKERS=0` runs the suite in this one process.
+TEST_WORKERS ?= 4
 
 .PHONY: serve test contracts lint format bench clean
 
@@ -34,7 +37,7 @@ serve: $(VENV)/.installed
 	$(BIN)/intercom-emulator serve --host $(HOST) --port $(PORT) --db $(DB)
 
 test: $(VENV)/.installed-test
-	SEED=$(SEED) $(BIN)/python -m pytest
+	SEED=$(SEED) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 contracts: $(VENV)/.installed-test
 	SEED=$(SEED) $(BIN)/python -m pytest contracts
