@@ -238,9 +238,11 @@ def test_the_service_recipe_prints_and_keeps_the_journal_when_tests_fail(runner:
     assert job.failed and job.outcomes()["Run the tests"] == "failed"
     journal = job.output("Show what reached the emulator")
     assert job.outcomes()["Show what reached the emulator"] == "passed", journal
-    assert "POST    /contacts  400     refused  parameter_invalid: email must be a string" in journal
+    refusal = "POST    /contacts  400     refused  parameter_invalid: email must be a string"
+    assert refusal in journal
     assert f"ready on {runner.substitutions['INTERCOM_BASE_URL']}" in journal  # the server's log
-    (upload,) = [s for s in workflow["jobs"]["test"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    steps = workflow["jobs"]["test"]["steps"]
+    (upload,) = [step for step in steps if "upload-artifact" in step.get("uses", "")]
     temp = Path(runner.env["RUNNER_TEMP"])
     for line in upload["with"]["path"].splitlines():
         kept = temp / line.replace("${{ runner.temp }}/", "")

@@ -69,7 +69,8 @@ def _free_port() -> int:
 
 def readme_steps() -> list[Step]:
     text = README.read_text(encoding="utf-8")
-    return [step for b in fenced_blocks(text) if b.lang in SHELL_LANGUAGES for step in shell_steps(b)]
+    blocks = [block for block in fenced_blocks(text) if block.lang in SHELL_LANGUAGES]
+    return [step for block in blocks for step in shell_steps(block)]
 
 
 def _mirror(work: Path) -> Path:
@@ -107,8 +108,8 @@ class Walk:
         self.shell = Shell(_mirror(work), env, self.logs)
         self.shell.send(
             "__walk_wait() {  # FILE TEXT PID: until FILE holds TEXT, while PID lives (120 s)\n"
-            "  for _ in $(seq 1200); do grep -qF \"$2\" \"$1\" && return 0\n"
-            "    kill -0 \"$3\" 2>/dev/null || return 1; sleep 0.1; done; return 1; }\n"
+            '  for _ in $(seq 1200); do grep -qF "$2" "$1" && return 0\n'
+            '    kill -0 "$3" 2>/dev/null || return 1; sleep 0.1; done; return 1; }\n'
         )
         self.excluded: list[tuple[int, str]] = []
 
@@ -144,7 +145,8 @@ def check_step(step: Step, output: str) -> None:
     expected_failures = [line for line in shown if EXIT_STATUS.fullmatch(line)]
     assert EXIT_STATUS.findall(output) == expected_failures, f"a command failed; {where}"
     if step.shown is not None:
-        assert matches(step.shown, output), f"--- shown:\n" + "\n".join(step.shown) + f"\n{where}"
+        shown_text = "\n".join(step.shown)
+        assert matches(step.shown, output), f"--- shown:\n{shown_text}\n{where}"
 
 
 @pytest.fixture
