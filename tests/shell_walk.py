@@ -27,6 +27,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from itertools import dropwhile
 from pathlib import Path
 
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")
@@ -113,6 +114,7 @@ def _console_steps(block: Block) -> list[Step]:
 def shown_pattern(shown: tuple[str, ...]) -> re.Pattern[str]:
     """The regular expression the shown lines stand for (see the module's docstring)."""
     parts = []
+    shown = tuple(reversed(list(dropwhile(lambda line: not line.strip(), reversed(shown)))))
     for line in shown:
         if line.strip() == "…":
             parts.append(r"(?:[^\n]*\n)*?")
