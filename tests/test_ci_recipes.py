@@ -160,15 +160,15 @@ class Runner:
             try:
                 os.killpg(self.leader.pid, sig)
             except ProcessLookupError:
-                break
+                return
             deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and self.leader.poll() is None:
-                time.sleep(0.1)
-            if self.leader.poll() is not None:
+            while time.monotonic() < deadline:
+                self.leader.poll()  # reaped, or the group lives on as a zombie
                 try:
                     os.killpg(self.leader.pid, 0)
                 except ProcessLookupError:
-                    break
+                    return
+                time.sleep(0.1)
 
 
 def _free_port() -> int:
