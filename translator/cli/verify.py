@@ -123,12 +123,13 @@ def _verify(url: str, token: str, profile: str, owned: bool) -> int:
         patience=10.0 if emulator else 90.0,
         profile=profile,
     )
-    where = "a temporary emulator" if owned else url
-    kind = "an emulator" if emulator and not owned else ""
+    where = f"a temporary emulator at {url}" if owned else url
+    kind = " (an emulator)" if emulator and not owned else ""
     click.echo(
-        f"Verifying the translator against {where}{f' ({kind})' if kind else ''}, "
+        f"Verifying the translator against {where}{kind}, "
         f"namespace {workspace.prefix}, profile {profile}"
     )
+    sys.stdout.flush()
     report = run_all(workspace)
     click.echo("\n".join(report_lines(report, owned)))
     return 0 if report.passed else EXIT_FAILED

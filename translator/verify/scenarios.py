@@ -1,6 +1,7 @@
 """The delivery scenarios, run by ``translator verify`` and by the contract suite
-(``contracts/test_delivery_scenarios.py``): one definition for both. Each takes a ``Workspace`` and a scratch directory and raises
-``AssertionError`` saying what went wrong.
+(``contracts/test_delivery_scenarios.py``): one definition for both. Each takes a
+``Workspace`` and a scratch directory, returns what it did and raises ``AssertionError`` saying
+what went wrong.
 
 1. ``translator send`` on identify/track/group events of many users leaves exactly the expected
    contacts, companies, attachments and events.
