@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,9 +75,11 @@ def run_all(workspace: Workspace) -> Report:
     return report
 
 
-def _run_one(name: str, scenario: object, workspace: Workspace, directory: Path) -> Row:
+def _run_one(
+    name: str, scenario: Callable[[Workspace, Path], str], workspace: Workspace, directory: Path
+) -> Row:
     try:
-        done = scenario(workspace, directory)  # type: ignore[operator]
+        done = scenario(workspace, directory)
     except AssertionError as error:
         return Row(name, False, _one_line(str(error) or "assertion failed", workspace))
     except Exception as error:  # noqa: BLE001 - any failure is the row's reason
