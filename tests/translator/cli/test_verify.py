@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -63,6 +64,37 @@ def test_verify_against_a_temporary_emulator_passes_and_stops_it() -> None:
     assert url is not None, result.stdout
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url[1]}/_emulator/health", timeout=10)
+
+
+def test_the_temporary_emulator_stops_when_verify_is_killed() -> None:
+    """SIGKILL leaves no `finally` to run: the kernel's parent-death signal stops the server."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("INTERCOM_")}
+    process = subprocess.Popen(
+        [str(BIN / "intercom-translator"), "verify", "--against-emulator"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=environment,
+    )
+    try:
+        assert process.stdout is not None
+        header = process.stdout.readline()
+        url = re.search(r"a temporary emulator at (http://127\.0\.0\.1:\d+)", header)
+        assert url is not None, header
+        assert requests.get(f"{url[1]}/_emulator/health", timeout=30).status_code == 200
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"{url[1]}/_emulator/health", timeout=5)
+        except requests.ConnectionError:
+            return
+        assert time.monotonic() < deadline, "the temporary emulator outlived verify"
+        time.sleep(0.2)
 
 
 def test_verify_at_a_running_emulator_passes_and_leaves_no_contacts(
