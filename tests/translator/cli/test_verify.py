@@ -66,9 +66,11 @@ def test_verify_against_a_temporary_emulator_passes_and_stops_it() -> None:
         requests.get(f"{url[1]}/_emulator/health", timeout=10)
 
 
-def test_the_temporary_emulator_stops_when_verify_is_killed() -> None:
-    """SIGKILL leaves no `finally` to run: the kernel's parent-death signal stops the server."""
+def test_the_temporary_emulator_stops_when_verify_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves no `finally` to run: the kernel's parent-death signal stops the server
+    (the temporary directories it leaves go to tmp_path)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("INTERCOM_")}
+    environment["TMPDIR"] = str(tmp_path)
     process = subprocess.Popen(
         [str(BIN / "intercom-translator"), "verify", "--against-emulator"],
         stdout=subprocess.PIPE,
