@@ -1,7 +1,8 @@
 """The package is the product (issue 17, item 1): the wheel built from this repository, installed
 into a clean virtual environment outside it, serves and validates with the same OpenAPI
-description as the repository, its pytest plugin works in a throwaway project, and with its
-description removed it refuses to start instead of answering differently.
+description as the repository, its pytest plugin works in a throwaway project, its translator
+verifies itself against a temporary emulator (`intercom-translator verify --against-emulator`),
+and with its description removed it refuses to start instead of answering differently.
 
 One wheel and one environment for the module (about a minute: the build, and the dependencies
 from pip's cache). The clean environment is made without pip; the repository's pip installs into
@@ -217,6 +218,16 @@ def test_the_install_has_both_command_names_types_and_license(installed: Path) -
         installed,
     )
     assert license.split() == [declared["license"], "LICENSE"] == ["MIT", "LICENSE"]
+
+
+def test_the_installed_translator_verifies_itself_against_a_temporary_emulator(
+    installed: Path, tmp_path: Path
+) -> None:
+    """`intercom-translator verify --against-emulator` from the install (issue 17, item 4): the
+    scenarios ship in the package, and the emulator it starts is the installed one."""
+    out = _run(installed / "intercom-translator", "verify", "--against-emulator", cwd=tmp_path)
+    assert "2 of 2 scenarios passed" in out, out
+    assert out.count(" pass ") == 2, out
 
 
 def _refusal(bin_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,5 +1,6 @@
 """The ``translator`` command line: ``plan`` (dry run), ``send`` (deliver a file), ``serve``
-(Segment's HTTP API in front of delivery) and ``report`` (what a state file says happened).
+(Segment's HTTP API in front of delivery), ``report`` (what a state file says happened) and
+``verify`` (the contract scenarios against a target, ``translator.cli.verify``).
 
 The mapping settings' options live in ``translator.cli.options`` (``mapping_options``, also
 importable from here), the delivery options in ``translator.cli.delivery_options``.
@@ -19,6 +20,7 @@ import click
 from translator.cli.console import print_summary, run_send, run_serve
 from translator.cli.delivery_options import DeliveryOptions, delivery_options
 from translator.cli.options import mapping_options
+from translator.cli.verify import verify_command
 from translator.core.calls import PLANNED, REJECTED, Outcome, Reason, call_to_dict
 from translator.core.session import PlanSession
 from translator.core.settings import Settings
@@ -217,3 +219,6 @@ def report_command(state: str, as_json: bool) -> None:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:
         click.echo("\n".join(report_lines(report)))
+
+
+main.add_command(verify_command)
