@@ -39,14 +39,14 @@ BODY_LIMIT = 64 * 1024
 KEEP = 10_000  # a workspace whose settings predate `journal_limit`
 dropped = 0  # entries that could not be stored even reduced, in this process (logged)
 _STATUS = re.compile(r"[1-5]([0-9]{2}|[xX]{2})")  # 429, or a class such as 4xx
-_COLUMNS = (
+COLUMNS = (  # what journal_shape.shape reads, in its order
     "seq, request_id, at, method, path, query, status, request_body, response_body,"
     " error_code, error_message, warnings, fault_id, latency_ms"
 )
 
 
 _INSERT = (
-    f"INSERT INTO journal (workspace_id, {_COLUMNS.replace('seq, ', '')})"
+    f"INSERT INTO journal (workspace_id, {COLUMNS.replace('seq, ', '')})"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
@@ -227,7 +227,7 @@ def _insert_reduced(
 def entries(ctx: Context, filters: dict[str, str]) -> dict[str, Any]:
     """Newest first, filtered by `method`, `path` (prefix, or glob with *), `status` (e.g. 429 or
     4xx), `since` (an entry id), and at most `limit` entries (default 100)."""
-    sql = f"SELECT {_COLUMNS} FROM journal WHERE workspace_id = ?"
+    sql = f"SELECT {COLUMNS} FROM journal WHERE workspace_id = ?"
     params: list[Any] = [ctx.workspace.id]
     if filters.get("method"):
         sql += " AND method = ?"

@@ -150,7 +150,7 @@ def test_the_cookie_is_not_the_admin_token(guarded):
 
 
 def _archive_form(browser: Any, name: str) -> dict[str, str]:
-    page = browser.get("/_emulator/").get_data(as_text=True)
+    page = browser.get("/_emulator/?tab=event-names").get_data(as_text=True)
     form = page[page.index(f'action="/_emulator/inspector/event_names/{name}/archive"') :]
     fields = dict(re.findall(r'name="(workspace|csrf_token)" value="([^"]*)"', form)[:2])
     assert set(fields) == {"workspace", "csrf_token"}

@@ -110,7 +110,7 @@ def test_the_archive_form_is_refused_without_its_csrf_token(open_server):
     assert session.post(f"{url}/events", json=body).status_code == 202
     token = session.headers["Authorization"].removeprefix("Bearer ")
     browser = requests.Session()
-    page = browser.get(f"{url}/_emulator/?token={token}").text
+    page = browser.get(f"{url}/_emulator/?token={token}&tab=event-names").text
     workspace = re.search(r'name="workspace" value="([^"]+)"', page)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert workspace and csrf

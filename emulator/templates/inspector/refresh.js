@@ -45,4 +45,10 @@
   }
 
   setInterval(refresh, PERIOD_MS);
+
+  // A form that changes much (the reset) asks first: its question is its data-confirm text.
+  document.addEventListener("submit", (event) => {
+    const question = event.target.dataset ? event.target.dataset.confirm : undefined;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
 })();
