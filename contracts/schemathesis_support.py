@@ -22,6 +22,7 @@ from typing import Any
 
 import schemathesis
 from flask import Flask
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
 from emulator import create_app
 from tests import seeding
@@ -49,7 +50,7 @@ REQUIRED_CHECKS = (
     "negative_data_rejection",
     "positive_data_acceptance",
     "missing_required_header",
-    "unsupported_method",
+    "unsupported_method_as_intercom",
     "ignored_auth",
     "use_after_free",
     "ensure_resource_availability",
@@ -262,6 +263,8 @@ def contract_config() -> schemathesis.Config:
             },
             # The stateful phase follows the links description/ declares, and no guessed ones.
             "phases": {"stateful": {"inference": {"algorithms": []}}},
+            # Replaced by unsupported_method_as_intercom: Intercom answers 404, not 405.
+            "checks": {"unsupported_method": {"enabled": False}},
             "operations": operations,
         }
     )
@@ -285,6 +288,34 @@ def refusal_of_valid_data_is_beyond_the_schema(ctx: Any, response: Any, case: An
         raise AssertionError(
             f"{operation_id} refused schema-valid data with {response.status_code}"
             f" {message!r}, which is not a refusal the description cannot express"
+        )
+    return None
+
+
+@schemathesis.check
+def unsupported_method_as_intercom(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis's `unsupported_method`, with Intercom's answer: a method a path of Intercom's
+    API does not take is 404 `not_found` there (its 2.17 "HTTP responses" page,
+    reference/intercom-api-facts.md §1), and 405 with `Allow` on the emulator's own paths."""
+    data = case.meta.phase.data if case.meta is not None else None
+    if not isinstance(data, CoveragePhaseData) or response.request.method == "OPTIONS":
+        return None
+    if data.scenario != CoverageScenario.UNSPECIFIED_HTTP_METHOD or response.status_code == 429:
+        return None
+    path = case.operation.path
+    if path.startswith(("/_emulator", "/openapi.json")):
+        if response.status_code != 405 or not response.headers.get("allow"):
+            raise AssertionError(f"{response.request.method} {path}: not 405 with Allow")
+        return None
+    if response.status_code == 401 and "security" not in case.operation.definition.raw:
+        return None  # the front door refuses a missing token before routing
+    code = ((response.json() or {}).get("errors") or [{}])[0].get("code")
+    if response.status_code not in (401, 404) or (
+        response.status_code == 404 and code != "not_found"
+    ):
+        raise AssertionError(
+            f"{response.request.method} {path} answered {response.status_code} {code!r}:"
+            " a method Intercom does not take is 404 not_found"
         )
     return None
 

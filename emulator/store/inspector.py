@@ -62,7 +62,7 @@ def page(ctx: Context, search: str, refused_only: bool) -> dict[str, Any]:
         "companies": companies(ctx),
         "data_attributes": [  # the workspace's own: Intercom's built-in ones are always there
             attribute
-            for attribute in data_attributes.list_all(ctx, None, include_archived=True)["data"]
+            for attribute in data_attributes.every(ctx, None, include_archived=True)
             if attribute["custom"]
         ],
         "tags": tags(ctx),
