@@ -77,7 +77,8 @@ def test_company_lookup_and_scroll(emulator_server, api):
 
 def test_merge_rules_per_version(emulator_server, api):
     """2.16 `POST /contacts/merge`: 400 `invalid_merge` unless duplicates or
-    `skip_duplicate_validation`; 2.11 `GET /contacts/{id}`: a merged contact is 404, 2.16: 410."""
+    `skip_duplicate_validation`; 2.11 `GET /contacts/{id}`: a merged contact is 404, 2.16: 410;
+    2.16's `include_merge_history` and `email_verified`."""
     token = api.headers["Authorization"].split()[-1]
     v216 = checked_session(emulator_server, token)
     v216.headers["Intercom-Version"] = "2.16"
@@ -98,6 +99,16 @@ def test_merge_rules_per_version(emulator_server, api):
     )
     history = call(v216, "GET", f"/contacts/{user['id']}?include_merge_history=true").json()
     assert [item["source_contact_id"] for item in history["merge_history"]] == [stranger["id"]]
+    # 2.16 `create_contact_request.email_verified`: "Must be supplied together with an email".
+    verified = {"email": "rosie@example.org", "email_verified": True}
+    made = call(v216, "POST", "/contacts", json=verified)
+    assert made.status_code == 200
+    alone = call(v216, "PUT", f"/contacts/{made.json()['id']}", json={"email_verified": False})
+    assert alone.status_code == 400
+    assert (
+        call(api, "POST", "/contacts", json={**verified, "email": "x@example.org"}).status_code
+        == 400
+    )
 
 
 def test_search_pages_past_150_without_per_page(api):
