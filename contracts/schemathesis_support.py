@@ -87,6 +87,7 @@ class Coverage:
     checks: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     stateful_operations: set[str] = field(default_factory=set)
     scenarios: int = 0
+    wrong_methods: Counter[str] = field(default_factory=Counter)  # by status answered
 
     def record(self, case: Any, response: Any, results: list[Any]) -> None:
         label = f"{case.operation.method.upper()} {case.operation.path}"
@@ -117,6 +118,7 @@ class Coverage:
         missed = sorted(set(described) - set(self.cases))
         if missed:
             lines.append(f"operations never exercised: {', '.join(missed)}")
+        lines.append(f"wrong methods sent (by status answered): {_counts(self.wrong_methods)}")
         never = sorted(set(REQUIRED_CHECKS) - set(self.checks))
         if never:
             lines.append(f"checks that never ran: {', '.join(never)}")
@@ -303,6 +305,7 @@ def unsupported_method_as_intercom(ctx: Any, response: Any, case: Any) -> bool |
     if data.scenario != CoverageScenario.UNSPECIFIED_HTTP_METHOD or response.status_code == 429:
         return None
     path = case.operation.path
+    COVERAGE.wrong_methods[str(response.status_code)] += 1
     if path.startswith(("/_emulator", "/openapi.json")):
         if response.status_code != 405 or not response.headers.get("allow"):
             raise AssertionError(f"{response.request.method} {path}: not 405 with Allow")
