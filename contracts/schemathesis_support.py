@@ -22,6 +22,7 @@ from typing import Any
 
 import schemathesis
 from flask import Flask
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
 from emulator import create_app
 from tests import seeding
@@ -49,7 +50,7 @@ REQUIRED_CHECKS = (
     "negative_data_rejection",
     "positive_data_acceptance",
     "missing_required_header",
-    "unsupported_method",
+    "unsupported_method_as_intercom",
     "ignored_auth",
     "use_after_free",
     "ensure_resource_availability",
@@ -86,6 +87,7 @@ class Coverage:
     checks: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     stateful_operations: set[str] = field(default_factory=set)
     scenarios: int = 0
+    wrong_methods: Counter[str] = field(default_factory=Counter)  # by status answered
 
     def record(self, case: Any, response: Any, results: list[Any]) -> None:
         label = f"{case.operation.method.upper()} {case.operation.path}"
@@ -116,6 +118,7 @@ class Coverage:
         missed = sorted(set(described) - set(self.cases))
         if missed:
             lines.append(f"operations never exercised: {', '.join(missed)}")
+        lines.append(f"wrong methods sent (by status answered): {_counts(self.wrong_methods)}")
         never = sorted(set(REQUIRED_CHECKS) - set(self.checks))
         if never:
             lines.append(f"checks that never ran: {', '.join(never)}")
@@ -262,6 +265,8 @@ def contract_config() -> schemathesis.Config:
             },
             # The stateful phase follows the links description/ declares, and no guessed ones.
             "phases": {"stateful": {"inference": {"algorithms": []}}},
+            # Replaced by unsupported_method_as_intercom: Intercom answers 404, not 405.
+            "checks": {"unsupported_method": {"enabled": False}},
             "operations": operations,
         }
     )
@@ -285,6 +290,35 @@ def refusal_of_valid_data_is_beyond_the_schema(ctx: Any, response: Any, case: An
         raise AssertionError(
             f"{operation_id} refused schema-valid data with {response.status_code}"
             f" {message!r}, which is not a refusal the description cannot express"
+        )
+    return None
+
+
+@schemathesis.check
+def unsupported_method_as_intercom(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis's `unsupported_method`, with Intercom's answer: a method a path of Intercom's
+    API does not take is 404 `not_found` there (its 2.17 "HTTP responses" page,
+    reference/intercom-api-facts.md §1), and 405 with `Allow` on the emulator's own paths."""
+    data = case.meta.phase.data if case.meta is not None else None
+    if not isinstance(data, CoveragePhaseData) or response.request.method == "OPTIONS":
+        return None
+    if data.scenario != CoverageScenario.UNSPECIFIED_HTTP_METHOD or response.status_code == 429:
+        return None
+    path = case.operation.path
+    COVERAGE.wrong_methods[str(response.status_code)] += 1
+    if path.startswith(("/_emulator", "/openapi.json")):
+        if response.status_code != 405 or not response.headers.get("allow"):
+            raise AssertionError(f"{response.request.method} {path}: not 405 with Allow")
+        return None
+    if response.status_code == 401 and "security" not in case.operation.definition.raw:
+        return None  # the front door refuses a missing token before routing
+    code = ((response.json() or {}).get("errors") or [{}])[0].get("code")
+    if response.status_code not in (401, 404) or (
+        response.status_code == 404 and code != "not_found"
+    ):
+        raise AssertionError(
+            f"{response.request.method} {path} answered {response.status_code} {code!r}:"
+            " a method Intercom does not take is 404 not_found"
         )
     return None
 

@@ -10,7 +10,7 @@ import sqlite3
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from emulator import errors, request_state
+from emulator import access, errors, request_state
 
 log = logging.getLogger("emulator")
 
@@ -44,8 +44,15 @@ def render_error(error: errors.IntercomError) -> Rendered:
 
 
 def _render_http_exception(exc: HTTPException) -> Rendered:
-    """Werkzeug's own errors (unknown route, wrong method, body too large) in Intercom's shape."""
+    """Werkzeug's own errors (unknown route, wrong method, body too large) in Intercom's shape.
+
+    A method a path of Intercom's API does not take is 404, as for a path it does not have:
+    Intercom's 2.17 "HTTP responses" page says an unsupported HTTP method gives 404
+    (reference/intercom-api-facts.md §1, [DOC-HTTP]). The emulator's own paths (`/_emulator/`,
+    the inspector, `/openapi.json`) answer 405 with `Allow`."""
     status = exc.code or 500
+    if status == 405 and not access.is_control_path(request.path):
+        return render_error(errors.NotFound())
     kind = _HTTP_ERRORS.get(status)
     if kind is None and status >= 500:
         kind = errors.ServerError  # an unexpected failure is never the client's error

@@ -12,7 +12,8 @@ from werkzeug.routing import BaseConverter, Rule
 class ResourceId(BaseConverter):
     """An id in a path, never one of the words its collection answers itself
     (`/contacts/search`, `/contacts/merge`, `/companies/list`, `/companies/scroll`): `GET
-    /contacts/search` is then 405, and `OPTIONS` there lists only what that path answers."""
+    /contacts/search` is then a wrong method (404, as Intercom), and `OPTIONS` there lists only
+    what that path answers."""
 
     regex = r"(?!(?:search|merge|list|scroll)$)[^/]+"
 

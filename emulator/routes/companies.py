@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from emulator.routes.parsing import context, json_body, ok, query
@@ -18,7 +18,7 @@ def create_or_update() -> ResponseReturnValue:
 
 @blueprint.get("/companies")
 def retrieve_or_list() -> ResponseReturnValue:
-    return ok(companies.retrieve_or_list(context(), query()))
+    return ok(companies.retrieve_or_list(context(), query(), request.host_url))
 
 
 @blueprint.post("/companies/list")

@@ -6,9 +6,10 @@ import json
 import re
 from typing import Any
 
+from emulator import versions
 from emulator.errors import IntercomError, NotFound, ParameterInvalid, ParameterNotFound
 from emulator.limits import ATTRIBUTE_NAME_LENGTH
-from emulator.store import builtin_attributes, validation
+from emulator.store import builtin_attributes, legacy_lists, validation
 from emulator.store.context import Context
 
 MODELS = ("contact", "company")
@@ -92,6 +93,12 @@ def types_by_name(ctx: Context, model: str) -> dict[str, str]:
 
 
 def list_all(ctx: Context, model: str | None, include_archived: bool) -> dict[str, Any]:
+    """`GET /data_attributes`, in the 1.x shape under a 1.x version (store.legacy_lists)."""
+    listed = {"type": "list", "data": every(ctx, model, include_archived)}
+    return legacy_lists.data_attribute_list(listed) if versions.is_legacy(ctx.version) else listed
+
+
+def every(ctx: Context, model: str | None, include_archived: bool) -> list[dict[str, Any]]:
     sql = f"SELECT {_COLUMNS} FROM data_attributes WHERE workspace_id = ?"
     params: list[Any] = [ctx.workspace.id]
     if model:
@@ -101,8 +108,7 @@ def list_all(ctx: Context, model: str | None, include_archived: bool) -> dict[st
         sql += " AND archived = 0"
     rows = ctx.db.execute(sql + " ORDER BY id", params).fetchall()
     # Intercom lists its own attributes too (`custom: false`) [S2.11 `GET /data_attributes`].
-    data = builtin_attributes.listed(model) + [shape(ctx, row) for row in rows]
-    return {"type": "list", "data": data}
+    return builtin_attributes.listed(model) + [shape(ctx, row) for row in rows]
 
 
 def parse_model(raw: str | None) -> str | None:

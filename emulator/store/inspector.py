@@ -188,7 +188,7 @@ def event_name_list(ctx: Context, asked: Asked) -> dict[str, Any]:
 
 
 def data_attribute_list(ctx: Context, asked: Asked) -> dict[str, Any]:
-    listed = data_attributes.list_all(ctx, None, include_archived=True)["data"]
+    listed = data_attributes.every(ctx, None, include_archived=True)
     # The workspace's own: Intercom's built-in ones are always there.
     return {"data_attributes": [attribute for attribute in listed if attribute["custom"]]}
 

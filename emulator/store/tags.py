@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator import versions
 from emulator.errors import CompanyNotFound, NotFound, ParameterInvalid, ParameterNotFound
-from emulator.store import companies, contacts
+from emulator.store import companies, contacts, legacy_lists
 from emulator.store.context import Context
 
 _INVALID = "invalid tag parameters"  # Intercom's one message for a body it cannot read [S2.11]
@@ -84,7 +85,8 @@ def list_all(ctx: Context) -> dict[str, Any]:
     rows = ctx.db.execute(
         "SELECT id, name FROM tags WHERE workspace_id = ? ORDER BY id", [ctx.workspace.id]
     ).fetchall()
-    return {"type": "list", "data": [_applied(ctx, tag_id, name, None) for tag_id, name in rows]}
+    listed = {"type": "list", "data": [_applied(ctx, tag_id, name, None) for tag_id, name in rows]}
+    return legacy_lists.tag_list(listed) if versions.is_legacy(ctx.version) else listed
 
 
 def retrieve(ctx: Context, tag_id: str) -> dict[str, Any]:

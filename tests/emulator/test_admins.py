@@ -23,3 +23,18 @@ def test_each_token_is_its_own_workspace(client, other_client):
         client.get("/me").get_json()["app"]["id_code"]
         != other_client.get("/me").get_json()["app"]["id_code"]
     )
+
+
+def test_an_admins_avatar_is_its_url_from_2_16(app, token):
+    """Intercom's 2.16 `admin.avatar` is a string ("Image for the associated team or
+    teammate"); 2.11's is `{"image_url": …}`; `admin_with_app.avatar` (`GET /me`) is an object
+    in both."""
+    from tests.conftest import ApiClient
+
+    older = ApiClient(app.test_client(), token, version="2.11")
+    newer = ApiClient(app.test_client(), token, version="2.16")
+    admin_id = older.get("/me").get_json()["id"]
+    assert older.get(f"/admins/{admin_id}").get_json()["avatar"]["image_url"].startswith("https")
+    assert newer.get(f"/admins/{admin_id}").get_json()["avatar"].startswith("https://")
+    assert newer.get("/admins").get_json()["admins"][0]["avatar"].startswith("https://")
+    assert newer.get("/me").get_json()["avatar"]["type"] == "avatar"

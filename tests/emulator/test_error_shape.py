@@ -60,9 +60,27 @@ def test_unknown_route_is_404(client):
     assert_error_list(response, 404, "not_found")
 
 
-def test_wrong_method_is_405_with_allow(client):
-    response = client.delete("/me", check=False)
-    assert_error_list(response, 405, "method_not_allowed")
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("DELETE", "/me"), ("PATCH", "/contacts/abc"), ("DELETE", "/events"), ("PUT", "/tags")],
+)
+def test_a_method_intercom_does_not_take_is_404_as_an_unknown_route(client, method, path):
+    """Intercom's 2.17 "HTTP responses" page: an unsupported HTTP method gives 404
+    (reference/intercom-api-facts.md §1, [DOC-HTTP]); its older table lists 405 among the codes
+    "often used" without saying when. The emulator follows the specific, newer statement."""
+    response = client.request(method, path, check=False)
+    error = assert_error_list(response, 404, "not_found")
+    assert (
+        error["message"]
+        == client.get("/no/such/thing", check=False).get_json()["errors"][0]["message"]
+    )
+    assert "Allow" not in response.headers
+
+
+def test_the_emulators_own_paths_keep_405_with_allow(client):
+    """The control API is the emulator's own: HTTP's 405 with `Allow` there."""
+    response = client.request("DELETE", "/_emulator/health", check=False)
+    assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
 
 

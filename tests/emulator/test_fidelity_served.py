@@ -77,7 +77,8 @@ def test_company_lookup_and_scroll(emulator_server, api):
 
 def test_merge_rules_per_version(emulator_server, api):
     """2.16 `POST /contacts/merge`: 400 `invalid_merge` unless duplicates or
-    `skip_duplicate_validation`; 2.11 `GET /contacts/{id}`: a merged contact is 404, 2.16: 410."""
+    `skip_duplicate_validation`; 2.11 `GET /contacts/{id}`: a merged contact is 404, 2.16: 410;
+    2.16's `include_merge_history` and `email_verified`."""
     token = api.headers["Authorization"].split()[-1]
     v216 = checked_session(emulator_server, token)
     v216.headers["Intercom-Version"] = "2.16"
@@ -98,6 +99,16 @@ def test_merge_rules_per_version(emulator_server, api):
     )
     history = call(v216, "GET", f"/contacts/{user['id']}?include_merge_history=true").json()
     assert [item["source_contact_id"] for item in history["merge_history"]] == [stranger["id"]]
+    # 2.16 `create_contact_request.email_verified`: "Must be supplied together with an email".
+    verified = {"email": "rosie@example.org", "email_verified": True}
+    made = call(v216, "POST", "/contacts", json=verified)
+    assert made.status_code == 200
+    alone = call(v216, "PUT", f"/contacts/{made.json()['id']}", json={"email_verified": False})
+    assert alone.status_code == 400
+    assert (
+        call(api, "POST", "/contacts", json={**verified, "email": "x@example.org"}).status_code
+        == 400
+    )
 
 
 def test_search_pages_past_150_without_per_page(api):
@@ -150,3 +161,32 @@ def test_data_attributes_events_and_summaries(api):
         "event_summaries": {"event_name": "paid", "count": 2, "last": 1_700_000_000},
     }
     assert call(api, "POST", "/events/summaries", json=summary).status_code == 200
+
+
+def test_wrong_method_and_1_x_lists(emulator_server, api):
+    """Intercom's 2.17 "HTTP responses" page: an unsupported HTTP method gives 404 (facts §1,
+    [DOC-HTTP]). Intercom's 1.x reference: `tag.list`, `company.list` (`pages.next` a URL) and
+    `data_attribute.list` (`model: customer`), as python-intercom 3.x reads them."""
+    for method, path in (("PATCH", "/contacts/abc"), ("DELETE", "/events"), ("PUT", "/tags")):
+        wrong = call(api, method, path)
+        assert (wrong.status_code, wrong.json()["errors"][0]["code"]) == (404, "not_found")
+    control = call(api, "DELETE", "/_emulator/health")
+    assert control.status_code == 405 and "GET" in control.headers["Allow"]
+
+    token = api.headers["Authorization"].split()[-1]
+    with emulator_server.session(token, version="1.4") as legacy:
+        for number in range(3):
+            user = {"user_id": f"u{number}", "companies": [{"company_id": f"c{number}"}]}
+            assert legacy.post(f"{api.base}/users", json=user, timeout=30).status_code == 200
+        assert legacy.post(f"{api.base}/tags", json={"name": "vip"}, timeout=30).ok
+        tags = legacy.get(f"{api.base}/tags", timeout=30).json()
+        assert tags["type"] == "tag.list" and [t["name"] for t in tags["tags"]] == ["vip"]
+        page = legacy.get(f"{api.base}/companies", params={"per_page": 2}, timeout=30).json()
+        assert page["type"] == "company.list" and len(page["companies"]) == 2
+        rest = legacy.get(page["pages"]["next"], timeout=30).json()
+        assert len(rest["companies"]) == 1 and rest["pages"]["next"] is None
+        scroll = legacy.get(f"{api.base}/companies/scroll", timeout=30).json()
+        assert scroll["type"] == "company.list" and len(scroll["companies"]) == 3
+        attributes = legacy.get(f"{api.base}/data_attributes", timeout=30).json()
+        assert attributes["type"] == "data_attribute.list"
+        assert "customer" in {a["model"] for a in attributes["data_attributes"]}

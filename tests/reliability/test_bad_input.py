@@ -103,9 +103,10 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("a 100 kB contact id", "GET", "/contacts/" + "x" * 100_000, {}, 404),
     ("an unknown version", "GET", "/me", {"headers": {"Intercom-Version": "9.99"}}, 400),
     ("a SQL-looking version", "GET", "/me", {"headers": {"Intercom-Version": "2.11'--"}}, 400),
-    ("PATCH on a collection", "PATCH", "/contacts", {}, 405),
-    ("an invented method", "BREW", "/contacts", {}, 405),
-    ("DELETE /me", "DELETE", "/me", {}, 405),
+    # A method Intercom's API does not take is 404 there ([DOC-HTTP] 2.17, facts §1).
+    ("PATCH on a collection", "PATCH", "/contacts", {}, 404),
+    ("an invented method", "BREW", "/contacts", {}, 404),
+    ("DELETE /me", "DELETE", "/me", {}, 404),
     # Not a path Intercom has (its /conversations/{id} answers 501 not_emulated here).
     ("an unknown route", "GET", "/conversationz/1; DROP TABLE contacts", {}, 404),
 ]

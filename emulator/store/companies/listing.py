@@ -6,9 +6,9 @@ import math
 import uuid
 from typing import Any
 
-from emulator import limits
+from emulator import limits, versions
 from emulator.errors import CompanyNotFound, NotFound, ParameterInvalid, ScrollExists
-from emulator.store import validation
+from emulator.store import legacy_lists, validation
 from emulator.store.companies.records import (
     HAS_USERS,
     SQLITE_INT_MAX,
@@ -18,7 +18,15 @@ from emulator.store.companies.records import (
 from emulator.store.context import Context
 
 
-def retrieve_or_list(ctx: Context, args: dict[str, str]) -> dict[str, Any]:
+def retrieve_or_list(ctx: Context, args: dict[str, str], base_url: str = "") -> dict[str, Any]:
+    """`GET /companies`, in the 1.x shape under a 1.x version (emulator.store.legacy_lists)."""
+    found = _retrieve_or_list(ctx, args)
+    if found["type"] == "list" and versions.is_legacy(ctx.version):
+        return legacy_lists.company_list(found, args, base_url)
+    return found
+
+
+def _retrieve_or_list(ctx: Context, args: dict[str, str]) -> dict[str, Any]:
     """`GET /companies`: by `company_id` or `name` the company itself (404 when none matches),
     by `tag_id` or `segment_id` a list, else a list of every company with users.
 
@@ -143,13 +151,14 @@ def scroll(ctx: Context, scroll_param: str | None) -> dict[str, Any]:
         )
     else:
         _end_scroll(ctx)
-    return {
+    page = {
         "type": "list",
         "data": [shape(ctx, row) for row in rows],
         "pages": None,
         "total_count": None,
         "scroll_param": scroll_param,
     }
+    return legacy_lists.company_scroll(page) if versions.is_legacy(ctx.version) else page
 
 
 def _end_scroll(ctx: Context) -> None:
