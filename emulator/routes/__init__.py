@@ -50,6 +50,7 @@ def register(app: Flask) -> None:
         subscriptions,
         tags,
         users,
+        webhooks,
     )
 
     app.url_rule_class = LazyRule
@@ -67,6 +68,7 @@ def register(app: Flask) -> None:
         users,
         messenger,
         control,
+        webhooks,
         inspector,
         description,
         not_emulated,

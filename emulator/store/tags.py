@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.errors import CompanyNotFound, NotFound, ParameterInvalid, ParameterNotFound
-from emulator.store import companies, contacts
+from emulator.store import companies, contacts, webhooks
 from emulator.store.context import Context
 
 _INVALID = "invalid tag parameters"  # Intercom's one message for a body it cannot read [S2.11]
@@ -186,19 +186,24 @@ def _tag_users(ctx: Context, name: str, items: list[dict[str, Any]]) -> dict[str
         if untag:
             _untag_contact(ctx, contact_id, tag[0])
         else:
-            _tag_contact(ctx, contact_id, tag[0])
+            _tag_contact(ctx, contact_id, tag)
     return shape(*tag)
 
 
 # --- a contact's tags -------------------------------------------------------------------------
 
 
-def _tag_contact(ctx: Context, contact_id: str, tag_id: int) -> None:
-    """Apply a tag; applying it again keeps the first `applied_at`."""
-    ctx.db.execute(
+def _tag_contact(ctx: Context, contact_id: str, tag: tuple[int, str]) -> None:
+    """Apply a tag; applying it again keeps the first `applied_at` (and notifies no one)."""
+    added = ctx.db.execute(
         "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id, applied_at) VALUES (?, ?, ?)",
-        [contact_id, tag_id, ctx.now],
-    )
+        [contact_id, tag[0], ctx.now],
+    ).rowcount
+    if added:
+        row = contacts.require(ctx, contact_id)
+        item = {"type": "contact_tag", "created_at": ctx.now, "tag": shape(*tag)}
+        item["contact"] = contacts.shape(ctx, row)  # a ContactTag's fields [WHM-2.5]
+        webhooks.emit(ctx, webhooks.contact_topic(row["role"], "tag.created"), item)
 
 
 def _untag_contact(ctx: Context, contact_id: str, tag_id: int) -> int | None:
@@ -224,7 +229,7 @@ def attach_to_contact(ctx: Context, contact_id: str, body: dict[str, Any]) -> di
     if body.get("id") in (None, ""):
         raise ParameterNotFound("tag not specified", field="id")  # message: emulator's choice
     tag_id, name = require(ctx, body["id"])
-    _tag_contact(ctx, contact_id, tag_id)
+    _tag_contact(ctx, contact_id, (tag_id, name))
     return _applied(ctx, tag_id, name, _applied_at(ctx, contact_id, tag_id))
 
 
