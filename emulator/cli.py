@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from emulator import control_cli, server, sessions, startup
+from emulator import control_cli, server, sessions, startup, webhooks_cli
 from emulator import settings as declared
 from emulator.config import ConfigError, build
 
@@ -195,3 +195,4 @@ def serve(
 
 for _command in control_cli.COMMANDS:  # reset, seed, journal, workspaces, delete-workspace
     main.add_command(_command)
+main.add_command(webhooks_cli.webhooks)

@@ -77,14 +77,32 @@ class Courier:
         return counts
 
     def deliver_now(self, workspace_id: str) -> dict[str, int]:
-        """The control API's `deliver_now`: wait for attempts other processes have in flight,
-        make every pending notification due, and attempt each once."""
+        """The control API's `deliver_now`: make every pending notification of the workspace
+        due, attempt each once (this process, or another one's thread if it is quicker), and
+        answer once none is due or in flight; counts every attempt made meanwhile."""
         db = self.connection()
-        deadline = time.monotonic() + outbox.LEASE_SECONDS
-        while outbox.in_flight(db, workspace_id, time.time()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        mark = outbox.attempts_mark(db)
+        self._settle(db, workspace_id)
         outbox.make_due(db, workspace_id)
-        return self.deliver_due(workspace_id)
+        deadline = time.monotonic() + 2 * outbox.LEASE_SECONDS
+        while time.monotonic() < deadline:
+            self.deliver_due(workspace_id)
+            if not self._settle(db, workspace_id) and not outbox.any_due(
+                db, time.time(), workspace_id
+            ):
+                break
+        return outbox.attempts_since(db, workspace_id, mark)
+
+    @staticmethod
+    def _settle(db: sqlite_utils.Database, workspace_id: str) -> bool:
+        """Wait (a lease at most) for attempts other threads have in flight; whether any
+        was."""
+        deadline = time.monotonic() + outbox.LEASE_SECONDS
+        waited = False
+        while outbox.in_flight(db, workspace_id, time.time()) and time.monotonic() < deadline:
+            waited = True
+            time.sleep(0.02)
+        return waited
 
 
 _couriers: weakref.WeakSet[Courier] = weakref.WeakSet()

@@ -242,6 +242,22 @@ def in_flight(db: sqlite_utils.Database, workspace_id: str, wall: float) -> int:
     return int(row[0])
 
 
+def attempts_mark(db: sqlite_utils.Database) -> int:
+    """Where the attempts made from now on start (`attempts_since`)."""
+    return int(db.execute("SELECT coalesce(max(seq), 0) FROM webhook_attempts").fetchone()[0])
+
+
+def attempts_since(db: sqlite_utils.Database, workspace_id: str, mark: int) -> dict[str, int]:
+    """The workspace's attempts after `mark`, by any sender: how many, how many delivered."""
+    made, delivered = db.execute(
+        "SELECT count(*), coalesce(sum(a.ok), 0) FROM webhook_attempts a"
+        " JOIN webhook_notifications n ON n.seq = a.notification_seq"
+        " WHERE a.seq > ? AND n.workspace_id = ?",
+        [mark, workspace_id],
+    ).fetchone()
+    return {"attempts": made, "delivered": delivered, "failed_attempts": made - delivered}
+
+
 def pending(db: sqlite_utils.Database) -> bool:
     row = db.execute(
         "SELECT 1 FROM webhook_notifications WHERE state = 'pending' LIMIT 1"

@@ -1,0 +1,280 @@
+"""Webhooks, in process (the app on a database file, with its delivery thread): subscriptions,
+Intercom's notification envelope and signature, the topics, order, and retries.
+
+Sources: [WHS] Intercom's "Signed Notifications" (X-Hub-Signature: sha1= and the hex HMAC-SHA1
+of the body keyed with the app's secret; the example request's headers); [WHM] "Webhook
+Models" (topics; `*.deleted` items carry identifying fields only) with the 2.5 and 2.6
+changelogs' contact topics ([WHM-2.5], [WHM-2.6]); [WHN] "Webhook Notifications" (the retry
+delay "starts at 1 minute and extends to 2 hours"); the envelope's fields and their order are
+those of notifications Intercom sent, kept as fixtures by third parties (zulip/zulip
+`zerver/webhooks/intercom/fixtures/ping.json` [ZULIP-PING]).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from emulator import inprocess
+from emulator.store.webhooks import outbox
+from emulator.webhook_receiver import WebhookReceiver
+
+ENVELOPE_KEYS = [
+    "type",
+    "app_id",
+    "data",
+    "links",
+    "id",
+    "topic",
+    "delivery_status",
+    "delivery_attempts",
+    "delivered_at",
+    "first_sent_at",
+    "created_at",
+    "self",
+]
+
+
+def app_id(workspace):
+    return workspace.get("/me").json()["app"]["id_code"]
+
+
+def notifications(workspace):
+    return workspace.control("GET", "webhooks/notifications")["data"]
+
+
+def wait_until(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_new_subscription_gets_a_signed_ping(intercom_inprocess_workspace, intercom_webhooks):
+    workspace = intercom_inprocess_workspace
+    subscription = intercom_webhooks.subscribe(workspace, "contact.user.created")
+    assert subscription["id"].startswith("nsub_") and subscription["secret"]
+    ping = intercom_webhooks.wait_for("ping")
+    # [ZULIP-PING]: the ping's item and the envelope's fields, in Intercom's order.
+    assert list(ping) == ENVELOPE_KEYS
+    assert ping["type"] == "notification_event"
+    assert ping["data"] == {
+        "type": "notification_event_data",
+        "item": {"type": "ping", "message": "something something interzen"},
+    }
+    assert ping["app_id"] == app_id(workspace)
+    assert ping["delivery_attempts"] == 1 and ping["delivered_at"] == 0
+    assert ping["first_sent_at"] >= ping["created_at"] > 0
+    received = intercom_webhooks.delivered()[0]
+    # [WHS]: sha1= and the hex HMAC-SHA1 of the raw body, keyed with the secret.
+    digest = hmac.new(intercom_webhooks.secret.encode(), received.raw, hashlib.sha1).hexdigest()
+    assert received.signature == f"sha1={digest}"
+    assert received.headers["Content-Type"] == "application/json"
+    assert received.headers["User-Agent"] == "intercom-parrot-service-client/1.0"
+
+
+def test_contact_company_and_tag_topics_arrive_in_order(
+    intercom_inprocess_workspace, intercom_webhooks
+):
+    workspace = intercom_inprocess_workspace
+    topics = [
+        "contact.user.created",
+        "contact.lead.created",
+        "contact.user.updated",
+        "contact.lead.updated",
+        "contact.user.tag.created",
+        "contact.deleted",
+        "company.created",
+    ]
+    intercom_webhooks.subscribe(workspace, *topics)
+    user = workspace.post("/contacts", json={"email": "ada@example.com"}).json()
+    lead = workspace.post("/contacts", json={"role": "lead", "name": "Lee"}).json()
+    workspace.put(f"/contacts/{user['id']}", json={"name": "Ada"})
+    workspace.put(f"/contacts/{lead['id']}", json={"name": "Leah"})
+    tag = workspace.post("/tags", json={"name": "vip"}).json()
+    workspace.post(f"/contacts/{user['id']}/tags", json={"id": tag["id"]})
+    workspace.post(f"/contacts/{user['id']}/tags", json={"id": tag["id"]})  # again: no news
+    workspace.delete(f"/contacts/{lead['id']}")
+    company = workspace.post("/companies", json={"company_id": "c-1", "name": "Acme"}).json()
+    workspace.post("/companies", json={"company_id": "c-1", "plan": "pro"})  # an update
+    intercom_webhooks.wait_for("company.created")
+    assert intercom_webhooks.topics() == ["ping", *topics]
+    events = {r.topic: r.body for r in intercom_webhooks.delivered()}
+    assert all(r.signature_valid for r in intercom_webhooks.delivered())
+    created = events["contact.user.created"]["data"]["item"]
+    assert created["type"] == "contact" and created["id"] == user["id"]
+    assert created["email"] == "ada@example.com"
+    assert events["contact.user.updated"]["data"]["item"]["name"] == "Ada"
+    assert events["contact.lead.created"]["data"]["item"]["role"] == "lead"
+    tagged = events["contact.user.tag.created"]["data"]["item"]
+    # [WHM-2.5]: the tag topics' item is a ContactTag.
+    assert tagged["type"] == "contact_tag"
+    assert tagged["tag"] == {"type": "tag", "id": tag["id"], "name": "vip"}
+    assert tagged["contact"]["id"] == user["id"]
+    # [WHM]: a deleted contact's item identifies it, nothing more.
+    assert events["contact.deleted"]["data"]["item"] == {
+        "type": "contact",
+        "id": lead["id"],
+        "external_id": None,
+    }
+    assert events["company.created"]["data"]["item"]["id"] == company["id"]
+    ids = [r.body["id"] for r in intercom_webhooks.delivered()]
+    assert len(set(ids)) == len(ids) and all(i.startswith("notif_") for i in ids)
+
+
+def test_only_subscribed_topics_and_only_committed_changes_are_sent(
+    intercom_inprocess_workspace, intercom_webhooks
+):
+    workspace = intercom_inprocess_workspace
+    intercom_webhooks.subscribe(workspace, "contact.user.created")
+    workspace.post("/contacts", json={"role": "lead", "name": "Lee"})  # a lead: not subscribed
+    assert workspace.post("/contacts", json={"email": "u@example.com"}).ok
+    # Refused (the email is taken): rolled back with its notification.
+    again = workspace.post("/contacts", json={"email": "u@example.com"})
+    assert again.status_code == 409
+    workspace.post("/contacts", json={"email": "second@example.com"})
+    second = intercom_webhooks.wait_for("contact.user.created", count=2)
+    workspace.control("POST", "webhooks/deliver_now")
+    assert intercom_webhooks.topics() == ["ping", "contact.user.created", "contact.user.created"]
+    assert second["data"]["item"]["email"] == "second@example.com"
+
+
+def test_a_receiver_failing_twice_gets_the_notification_on_the_third_attempt(
+    intercom_inprocess_workspace, intercom_webhooks
+):
+    workspace = intercom_inprocess_workspace
+    intercom_webhooks.subscribe(workspace, "contact.user.created")
+    intercom_webhooks.wait_for("ping")
+    intercom_webhooks.fail_next(2)
+    workspace.clock(freeze=True)
+    workspace.post("/contacts", json={"email": "retry@example.com"})
+
+    def attempts():
+        found = [n for n in notifications(workspace) if n["topic"] == "contact.user.created"]
+        return found[0]["attempts"] if found else []
+
+    first = wait_until(lambda: len(attempts()) == 1 and attempts())[0]
+    assert first["status"] == 500 and first["ok"] is False
+    # [WHN]: the next attempt waits a minute on the workspace's clock ...
+    time.sleep(1.0)
+    assert len(attempts()) == 1
+    workspace.clock(advance=60)
+    wait_until(lambda: len(attempts()) == 2)
+    # ... and the one after, two.
+    workspace.clock(advance=60)
+    time.sleep(1.0)
+    assert len(attempts()) == 2
+    workspace.clock(advance=60)
+    event = intercom_webhooks.wait_for("contact.user.created")
+    wait_until(lambda: len(attempts()) == 3)
+    assert [a["status"] for a in attempts()] == [500, 500, 200]
+    assert event["delivery_attempts"] == 3
+    assert event["first_sent_at"] == first["attempted_at"]
+    statuses = [r.status for r in intercom_webhooks.received if r.topic != "ping"]
+    assert statuses == [500, 500, 200]
+    assert len({r.body["id"] for r in intercom_webhooks.received if r.topic != "ping"}) == 1
+
+
+def test_deliver_now_sends_retries_at_once_and_keeps_the_order(
+    intercom_inprocess_workspace, intercom_webhooks
+):
+    workspace = intercom_inprocess_workspace
+    intercom_webhooks.subscribe(workspace, "contact.user.created")
+    intercom_webhooks.wait_for("ping")
+    intercom_webhooks.fail_next(1)
+    first = workspace.post("/contacts", json={"email": "one@example.com"}).json()
+    wait_until(lambda: len(intercom_webhooks.received) == 2)
+    second = workspace.post("/contacts", json={"email": "two@example.com"}).json()
+    time.sleep(1.0)
+    # The first one waits for its retry; the second waits behind it.
+    assert len(intercom_webhooks.received) == 2
+    done = workspace.control("POST", "webhooks/deliver_now")
+    assert done["attempts"] == 2 and done["delivered"] == 2
+    ids = [r.body["data"]["item"]["id"] for r in intercom_webhooks.delivered()[1:]]
+    assert ids == [first["id"], second["id"]]
+
+
+def test_subscriptions_are_listed_and_removed(intercom_inprocess_workspace, intercom_webhooks):
+    workspace = intercom_inprocess_workspace
+    made = intercom_webhooks.subscribe(workspace, "company.created")
+    listed = workspace.control("GET", "webhooks")["data"]
+    assert [s["id"] for s in listed] == [made["id"]]
+    assert listed[0]["topics"] == ["company.created"] and listed[0]["url"] == intercom_webhooks.url
+    assert workspace.control("DELETE", f"webhooks/{made['id']}") == {
+        "id": made["id"],
+        "deleted": True,
+    }
+    assert workspace.control("GET", "webhooks")["data"] == []
+    gone = workspace.request("DELETE", f"/_emulator/webhooks/{made['id']}")
+    assert gone.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hook",
+        "https://10.0.0.1/hook",
+        "http://user:pw@127.0.0.1/hook",
+        "ftp://127.0.0.1/hook",
+        "not a url",
+    ],
+)
+def test_a_url_off_this_machine_is_refused(intercom_inprocess_workspace, url):
+    answer = intercom_inprocess_workspace.request(
+        "POST", "/_emulator/webhooks", json={"url": url, "topics": ["ping"]}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "url"
+    assert intercom_inprocess_workspace.control("GET", "webhooks")["data"] == []
+
+
+def test_a_host_named_with_webhook_allowed_host_is_accepted(tmp_path):
+    app = inprocess.create_app(tmp_path / "hosts.db")
+    app.extensions["webhooks"].allowed_hosts = ("hooks.internal",)
+    session = inprocess.requests_session(app, token="t")
+    body = {"url": "http://hooks.internal:9/x", "topics": ["ping"]}
+    assert session.post("http://e/_emulator/webhooks", json=body).status_code == 200
+    body["url"] = "http://other.internal/x"
+    assert session.post("http://e/_emulator/webhooks", json=body).status_code == 400
+
+
+def test_unknown_topics_and_bad_secrets_are_refused(intercom_inprocess_workspace, intercom_webhooks):
+    for body in (
+        {"url": intercom_webhooks.url, "topics": ["contact.created.typo"]},
+        {"url": intercom_webhooks.url, "topics": []},
+        {"url": intercom_webhooks.url, "topics": ["ping"], "secret": ""},
+        {"url": intercom_webhooks.url, "topics": ["ping"], "extra": 1},
+    ):
+        answer = intercom_inprocess_workspace.request("POST", "/_emulator/webhooks", json=body)
+        assert answer.status_code == 400, body
+
+
+def test_the_retry_delay_doubles_from_a_minute_to_two_hours():
+    # [WHN]: "starts at 1 minute and extends to 2 hours".
+    delays = [outbox.retry_delay(n) for n in range(1, outbox.MAX_ATTEMPTS)]
+    assert delays[:4] == [60, 120, 240, 480]
+    assert max(delays) == 7200 and delays[-1] == 7200
+
+
+def test_a_receiver_that_never_answers_well_gives_up_after_the_last_attempt(
+    intercom_inprocess_workspace,
+):
+    workspace = intercom_inprocess_workspace
+    with WebhookReceiver() as receiver:
+        receiver.fail_next(outbox.MAX_ATTEMPTS + 5)
+        receiver.subscribe(workspace, "contact.user.created")
+        for _ in range(outbox.MAX_ATTEMPTS):
+            workspace.control("POST", "webhooks/deliver_now")
+        states = {n["topic"]: n for n in notifications(workspace)}
+        assert states["ping"]["state"] == "failed"
+        assert states["ping"]["delivery_attempts"] == outbox.MAX_ATTEMPTS
+        assert workspace.control("POST", "webhooks/deliver_now")["attempts"] == 0
+        assert len(receiver.received) == outbox.MAX_ATTEMPTS
+        assert json.loads(receiver.received[-1].raw)["delivery_attempts"] == outbox.MAX_ATTEMPTS
