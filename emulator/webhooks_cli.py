@@ -4,6 +4,7 @@ subscriptions from the command line (docs/webhooks.md shows them in use)."""
 from __future__ import annotations
 
 import json
+
 import click
 
 from emulator.control_cli import _client, _run, control_options, printable

@@ -245,7 +245,9 @@ def test_a_host_named_with_webhook_allowed_host_is_accepted(tmp_path):
     assert session.post("http://e/_emulator/webhooks", json=body).status_code == 400
 
 
-def test_unknown_topics_and_bad_secrets_are_refused(intercom_inprocess_workspace, intercom_webhooks):
+def test_unknown_topics_and_bad_secrets_are_refused(
+    intercom_inprocess_workspace, intercom_webhooks
+):
     for body in (
         {"url": intercom_webhooks.url, "topics": ["contact.created.typo"]},
         {"url": intercom_webhooks.url, "topics": []},

@@ -60,7 +60,6 @@ def test_two_workers_send_each_notification_once_signed_and_in_order(server):
         for n in range(12):
             contact = workspace.post("/contacts", json={"email": f"c{n}@example.com"}).json()
             made.append(contact["id"])
-            workspace.post(f"/contacts/{contact['id']}", json={"name": f"n{n}"})
             workspace.session.put(f"{server.url}/contacts/{contact['id']}", json={"name": "x"})
         receiver.wait_for("contact.user.updated", timeout=60, count=12)
         workspace.control("POST", "webhooks/deliver_now")
@@ -68,7 +67,8 @@ def test_two_workers_send_each_notification_once_signed_and_in_order(server):
         assert all(r.signature_valid for r in got)  # [WHS]
         created = [r.body["data"]["item"]["id"] for r in got if r.topic == "contact.user.created"]
         assert created == made
-        assert [r.topic for r in got][:3] == ["ping", "contact.user.created", "contact.user.updated"]
+        first_three = [r.topic for r in got][:3]
+        assert first_three == ["ping", "contact.user.created", "contact.user.updated"]
         ids = [r.body["id"] for r in receiver.received]
         assert len(ids) == len(set(ids)) == 1 + 2 * len(made)
 
@@ -118,7 +118,8 @@ def test_a_contact_made_with_the_python_sdk_is_notified(server):
     with WebhookReceiver() as receiver, httpx.Client(timeout=60) as transport:
         receiver.subscribe(workspace, "contact.user.created")
         sdk = Intercom(token=workspace.token, base_url=server.url, httpx_client=transport)
-        contact = sdk.contacts.create(request=CreateContactRequestWithEmail(email="sdk@example.org"))
+        request = CreateContactRequestWithEmail(email="sdk@example.org")
+        contact = sdk.contacts.create(request=request)
         event = receiver.wait_for("contact.user.created", timeout=60)
         assert event["data"]["item"]["id"] == contact.id
         assert event["data"]["item"]["email"] == "sdk@example.org"

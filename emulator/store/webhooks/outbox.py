@@ -157,8 +157,17 @@ def claim_due(
             )
             claimed.append(
                 Claimed(
-                    seq, claim, url, secret, app_id, nid, topic, json.loads(item), created,
-                    attempts + 1, first_sent,
+                    seq,
+                    claim,
+                    url,
+                    secret,
+                    app_id,
+                    nid,
+                    topic,
+                    json.loads(item),
+                    created,
+                    attempts + 1,
+                    first_sent,
                 )
             )
         return claimed
