@@ -148,3 +148,17 @@ def test_the_webhooks_commands(server):
         assert refused.exit_code != 0 and "webhook-allowed-host" in refused.output
         assert run("remove", subscription_id).exit_code == 0
         assert "No webhook subscriptions." in run("list").output
+
+
+def test_the_pytest_fixture_against_the_plugins_server(intercom_workspace, intercom_webhooks):
+    """docs/webhooks.md's example: three `deliver_now` calls make three attempts in all,
+    whether or not the server's thread made the first."""
+    intercom_webhooks.subscribe(intercom_workspace, "contact.user.created")
+    intercom_webhooks.wait_for("ping", timeout=60)
+    intercom_webhooks.fail_next(2)
+    intercom_workspace.post("/contacts", json={"email": "bob@example.com"})
+    for _ in range(3):
+        intercom_workspace.control("POST", "webhooks/deliver_now")
+    event = intercom_webhooks.wait_for("contact.user.created", timeout=30)
+    assert event["delivery_attempts"] == 3
+    assert [r.status for r in intercom_webhooks.received[1:]] == [500, 500, 200]
