@@ -162,3 +162,23 @@ def test_the_pytest_fixture_against_the_plugins_server(intercom_workspace, inter
     event = intercom_webhooks.wait_for("contact.user.created", timeout=30)
     assert event["delivery_attempts"] == 3
     assert [r.status for r in intercom_webhooks.received[1:]] == [500, 500, 200]
+
+
+def test_webhook_allowed_host_flag_and_config_file_widen_where_notifications_go(tmp_path):
+    config = tmp_path / "emulator.toml"
+    config.write_text('webhook_allowed_hosts = ["from-file.invalid"]\n')
+    flags = ("--webhook-allowed-host", "from-flag.invalid", "--config", str(config))
+    with EmulatorProcess(":memory:", *flags, workers=1) as server:
+        workspace = Workspace(server)
+
+        def subscribe(url):
+            body = {"url": url, "topics": ["company.created"]}
+            return workspace.session.post(f"{server.url}/_emulator/webhooks", json=body)
+
+        for host in ("from-flag.invalid", "from-file.invalid"):
+            made = subscribe(f"http://{host}/x")
+            assert made.status_code == 200, made.text
+            workspace.control("DELETE", f"webhooks/{made.json()['id']}")
+        refused = subscribe("http://elsewhere.invalid/x")
+        assert refused.status_code == 400
+        assert "--webhook-allowed-host" in refused.json()["errors"][0]["message"]
