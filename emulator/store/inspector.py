@@ -14,6 +14,7 @@ import sqlite_utils
 from emulator.shared import Shared
 from emulator.store import clock, data_attributes, event_names, faults, journal, workspaces
 from emulator.store.context import Context, Workspace
+from emulator.store.webhooks import deliveries
 
 ROWS_SHOWN = 50
 
@@ -70,6 +71,7 @@ def page(ctx: Context, search: str, refused_only: bool) -> dict[str, Any]:
         "events": recent_events(ctx),
         "requests": requests(ctx, refused_only),
         "faults": faults.list_all(ctx)["data"],
+        "webhooks": deliveries.list_recent(ctx, {"per_page": "20"})["data"],
         "clock": clock.state(ctx.workspace),
         "settings": {
             name: value

@@ -280,3 +280,24 @@ def test_a_receiver_that_never_answers_well_gives_up_after_the_last_attempt(
         assert workspace.control("POST", "webhooks/deliver_now")["attempts"] == 0
         assert len(receiver.received) == outbox.MAX_ATTEMPTS
         assert json.loads(receiver.received[-1].raw)["delivery_attempts"] == outbox.MAX_ATTEMPTS
+
+
+def test_the_inspector_shows_each_notification_and_its_attempts(tmp_path):
+    app = inprocess.create_app(tmp_path / "inspector.db")
+    browser = app.test_client()
+    headers = {"Authorization": "Bearer seen"}
+    with WebhookReceiver() as receiver:
+        receiver.fail_next(1)
+        body = {"url": receiver.url, "topics": ["company.created"], "secret": receiver.secret}
+        assert browser.post("/_emulator/webhooks", json=body, headers=headers).status_code == 200
+        company = {"company_id": "acme", "name": "Acme"}
+        browser.post("/companies", json=company, headers=headers)
+        wait_until(lambda: len(receiver.received) == 1)  # the ping, refused
+        done = browser.post("/_emulator/webhooks/deliver_now", headers=headers).get_json()
+        assert done["delivered"] == 2  # the ping again, then what waited behind it
+        receiver.wait_for("company.created")
+        assert browser.get("/_emulator/?token=seen").status_code == 303
+        page = browser.get("/_emulator/").get_data(as_text=True)
+    assert "Webhook notifications" in page
+    assert "<code>company.created</code>" in page and "<code>ping</code>" in page
+    assert "#1 500" in page and "#2 200" in page  # the ping: failed once, then delivered
