@@ -15,8 +15,10 @@ pending notifications at once, retries included, whatever their delay.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -157,6 +159,8 @@ def _run() -> None:
                 continue
             try:
                 courier.deliver_due()
+            except sqlite3.ProgrammingError:  # its connection closed under it: at exit
+                continue
             except Exception:  # the next tick tries again
                 log.exception("webhook delivery from %s failed", courier.storage.path)
 
@@ -178,3 +182,4 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(stop)

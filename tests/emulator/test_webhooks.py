@@ -301,3 +301,21 @@ def test_the_inspector_shows_each_notification_and_its_attempts(tmp_path):
     assert "Webhook notifications" in page
     assert "<code>company.created</code>" in page and "<code>ping</code>" in page
     assert "#1 500" in page and "#2 200" in page  # the ping: failed once, then delivered
+
+
+def test_reset_drops_the_notifications_and_keeps_the_subscriptions(
+    intercom_inprocess_workspace, intercom_webhooks
+):
+    workspace = intercom_inprocess_workspace
+    intercom_webhooks.fail_next(1)
+    made = intercom_webhooks.subscribe(workspace, "company.created")
+    wait_until(lambda: notifications(workspace) and notifications(workspace)[0]["attempts"])
+    workspace.reset()
+    assert notifications(workspace) == []
+    assert [s["id"] for s in workspace.control("GET", "webhooks")["data"]] == [made["id"]]
+    assert workspace.control("POST", "webhooks/deliver_now")["attempts"] == 0
+    # The refused ping, waiting for its retry, held nothing back once it was gone.
+    workspace.post("/companies", json={"company_id": "after", "name": "After"})
+    event = intercom_webhooks.wait_for("company.created", timeout=30)
+    assert event["data"]["item"]["company_id"] == "after"
+    assert intercom_webhooks.topics() == ["company.created"]
