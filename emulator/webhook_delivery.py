@@ -34,7 +34,7 @@ from emulator.store.webhooks import outbox
 
 log = logging.getLogger("emulator")
 
-TICK_SECONDS = 0.5
+TICK_SECONDS = 0.5  # while something is pending: retries fall due as the clock moves
 _ROUNDS = 1000  # claims per pass at most: a pass always ends
 
 
@@ -46,49 +46,55 @@ class Courier:
         self.allowed_hosts = tuple(allowed_hosts)
         self.inline = storage.in_memory
         self.dirty = True  # something may be due: look at the next chance
-        self._db: sqlite_utils.Database | None = None
-        self._guard = threading.Lock()
+        # The thread's own connection, opened while something is pending; closed with the
+        # courier (the app gone) by whichever thread drops it last.
+        self._own: dict[str, sqlite_utils.Database] = {}
+        weakref.finalize(self, _close, self._own)
 
-    def connection(self) -> sqlite_utils.Database:
-        if self.inline:
-            return self.storage.connect()  # the request thread's own
-        if self._db is None:
-            self._db = database.open_database(self.storage.path, autocheckpoint=False)
-            weakref.finalize(self, self._db.conn.close)
-        return self._db
+    def tick(self) -> None:
+        """The thread's turn: deliver what is due on its own connection, which it lets go
+        once nothing is pending."""
+        if "db" not in self._own:
+            self._own["db"] = database.open_database(self.storage.path, autocheckpoint=False)
+        self.deliver_due(self._own["db"])
+        if not self.dirty:
+            _close(self._own)
 
-    def deliver_due(self, workspace_id: str | None = None) -> dict[str, int]:
-        """Attempt every notification due now, in order per subscription."""
+    def deliver_due(
+        self, db: sqlite_utils.Database, workspace_id: str | None = None
+    ) -> dict[str, int]:
+        """Attempt every notification due now on `db` (the calling thread's connection), in
+        order per subscription. The courier stays `dirty` while anything is pending: a retry
+        falls due as the workspace's clock moves."""
         counts = {"attempts": 0, "delivered": 0, "failed_attempts": 0}
         if self.storage.problem() is not None:
             return counts
-        with self._guard:
-            db = self.connection()
-            for _ in range(_ROUNDS):
-                if not outbox.any_due(db, time.time(), workspace_id):
-                    break
-                claimed = outbox.claim_due(db, time.time(), workspace_id)
-                if not claimed:
-                    break
-                for notification in claimed:
-                    outcome = webhook_sender.send(notification, self.allowed_hosts)
-                    if outbox.record(db, notification, outcome, time.time()):
-                        counts["attempts"] += 1
-                        counts["delivered" if outcome.ok else "failed_attempts"] += 1
-            self.dirty = outbox.pending(db)
+        if workspace_id is None:
+            self.dirty = False  # a commit from now on sets it again
+        for _ in range(_ROUNDS):
+            if not outbox.any_due(db, time.time(), workspace_id):
+                break
+            for notification in outbox.claim_due(db, time.time(), workspace_id):
+                outcome = webhook_sender.send(notification, self.allowed_hosts)
+                if outbox.record(db, notification, outcome, time.time()):
+                    counts["attempts"] += 1
+                    counts["delivered" if outcome.ok else "failed_attempts"] += 1
+        if outbox.pending(db):
+            self.dirty = True
         return counts
 
     def deliver_now(self, workspace_id: str) -> dict[str, int]:
-        """The control API's `deliver_now`: make every pending notification of the workspace
-        due, attempt each once (this process, or another one's thread if it is quicker), and
-        answer once none is due or in flight; counts every attempt made meanwhile."""
-        db = self.connection()
+        """The control API's `deliver_now`, on the request thread's connection: make every
+        pending notification of the workspace due, attempt each once (here, or in a thread
+        that is quicker), and answer once none is due or in flight; counts every attempt made
+        meanwhile."""
+        db = self.storage.connect()
         mark = outbox.attempts_mark(db)
         self._settle(db, workspace_id)
         outbox.make_due(db, workspace_id)
         deadline = time.monotonic() + 2 * outbox.LEASE_SECONDS
         while time.monotonic() < deadline:
-            self.deliver_due(workspace_id)
+            self.deliver_due(db, workspace_id)
             if not self._settle(db, workspace_id) and not outbox.any_due(
                 db, time.time(), workspace_id
             ):
@@ -112,6 +118,12 @@ _wake = threading.Event()
 _stop = threading.Event()
 _guard = threading.Lock()
 _thread: threading.Thread | None = None
+
+
+def _close(own: dict[str, sqlite_utils.Database]) -> None:
+    found = own.pop("db", None)
+    if found is not None:
+        found.conn.close()
 
 
 def _committed() -> None:
@@ -145,7 +157,7 @@ def init_app(app: Flask, storage: database.Storage, config: dict[str, Any]) -> C
 def _inline(courier: Courier) -> None:
     if courier.dirty:
         try:
-            courier.deliver_due()
+            courier.deliver_due(courier.storage.connect())
         except Exception:  # the request has answered; a later one tries again
             log.exception("webhook delivery failed")
 
@@ -155,10 +167,10 @@ def _run() -> None:
         _wake.wait(TICK_SECONDS)
         _wake.clear()
         for courier in list(_couriers):
-            if courier.inline:
+            if courier.inline or not courier.dirty:
                 continue
             try:
-                courier.deliver_due()
+                courier.tick()
             except sqlite3.ProgrammingError:  # its connection closed under it: at exit
                 continue
             except Exception:  # the next tick tries again
