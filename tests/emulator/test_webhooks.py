@@ -319,3 +319,29 @@ def test_reset_drops_the_notifications_and_keeps_the_subscriptions(
     event = intercom_webhooks.wait_for("company.created", timeout=30)
     assert event["data"]["item"]["company_id"] == "after"
     assert intercom_webhooks.topics() == ["company.created"]
+
+
+def test_emit_is_the_one_call_a_new_topic_needs(tmp_path):
+    """How the conversations part of the store notifies: `webhooks.emit(ctx, topic, item)` in
+    the request's transaction; delivered after the commit, never when it rolls back."""
+    from emulator import access
+    from emulator.store import webhooks
+
+    app = inprocess.create_app(tmp_path / "emit.db")
+    session = inprocess.requests_session(app, token="t")
+    with WebhookReceiver() as receiver:
+        body = {"url": receiver.url, "topics": ["conversation.admin.closed"]}
+        body["secret"] = receiver.secret
+        assert session.post("http://e/_emulator/webhooks", json=body).status_code == 200
+        conversation = {"type": "conversation", "id": "1", "state": "closed"}
+        with app.test_request_context(headers={"Authorization": "Bearer t"}):
+            with pytest.raises(RuntimeError), access.control_context() as ctx:
+                assert webhooks.emit(ctx, "conversation.admin.closed", {"rolled": "back"}) == 1
+                raise RuntimeError("the request fails: its notification goes with it")
+            with access.control_context() as ctx:
+                assert webhooks.emit(ctx, "conversation.admin.closed", conversation) == 1
+                assert webhooks.emit(ctx, "conversation.user.created", conversation) == 0
+        event = receiver.wait_for("conversation.admin.closed")
+        assert event["data"]["item"] == conversation
+        session.post("http://e/_emulator/webhooks/deliver_now")
+        assert receiver.topics() == ["ping", "conversation.admin.closed"]
