@@ -199,11 +199,14 @@ def _tag_contact(ctx: Context, contact_id: str, tag: tuple[int, str]) -> None:
         "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id, applied_at) VALUES (?, ?, ?)",
         [contact_id, tag[0], ctx.now],
     ).rowcount
-    if added:
-        row = contacts.require(ctx, contact_id)
+    if not added:
+        return
+    row = contacts.require(ctx, contact_id)
+    topic = webhooks.contact_topic(row["role"], "tag.created")
+    if webhooks.subscribed(ctx, topic):
         item = {"type": "contact_tag", "created_at": ctx.now, "tag": shape(*tag)}
         item["contact"] = contacts.shape(ctx, row)  # a ContactTag's fields [WHM-2.5]
-        webhooks.emit(ctx, webhooks.contact_topic(row["role"], "tag.created"), item)
+        webhooks.emit(ctx, topic, item)
 
 
 def _untag_contact(ctx: Context, contact_id: str, tag_id: int) -> int | None:

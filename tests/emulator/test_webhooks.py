@@ -345,3 +345,20 @@ def test_emit_is_the_one_call_a_new_topic_needs(tmp_path):
         assert event["data"]["item"] == conversation
         session.post("http://e/_emulator/webhooks/deliver_now")
         assert receiver.topics() == ["ping", "conversation.admin.closed"]
+
+
+def test_a_user_made_through_the_1_4_api_is_announced(
+    intercom_inprocess_workspace, intercom_webhooks
+):
+    workspace = intercom_inprocess_workspace
+    intercom_webhooks.subscribe(workspace, "contact.user.created")
+    headers = {"Intercom-Version": "1.4"}
+    body = {"user_id": "u-14", "email": "old@example.com", "custom_attributes": {"plan": "pro"}}
+    made = workspace.post("/users", json=body, headers=headers).json()
+    workspace.post("/users", json={"user_id": "u-14", "name": "again"}, headers=headers)
+    event = intercom_webhooks.wait_for("contact.user.created")
+    item = event["data"]["item"]
+    assert item["id"] == made["id"] and item["external_id"] == "u-14"
+    assert item["custom_attributes"] == {"plan": "pro"}  # the user as the request left it
+    workspace.control("POST", "webhooks/deliver_now")
+    assert intercom_webhooks.topics() == ["ping", "contact.user.created"]  # an update: none

@@ -13,7 +13,7 @@ subscription. A new topic is one `emit` call where the change happens, plus its 
 
 from __future__ import annotations
 
-from emulator.store.webhooks.outbox import emit
+from emulator.store.webhooks.outbox import emit, subscribed
 from emulator.store.webhooks.topics import TOPICS, contact_topic
 
-__all__ = ["TOPICS", "contact_topic", "emit"]
+__all__ = ["TOPICS", "contact_topic", "emit", "subscribed"]

@@ -56,6 +56,15 @@ def emit(ctx: Context, topic: str, item: dict[str, Any]) -> int:
     return queued
 
 
+def subscribed(ctx: Context, topic: str) -> bool:
+    """Whether any subscription of the workspace asked for `topic`: lets a caller skip
+    building an item no one will get."""
+    rows = ctx.db.execute(
+        "SELECT topics FROM webhook_subscriptions WHERE workspace_id = ?", [ctx.workspace.id]
+    ).fetchall()
+    return any(topic in json.loads(topics) for (topics,) in rows)
+
+
 def enqueue(ctx: Context, subscription_id: str, topic: str, item: dict[str, Any]) -> None:
     ctx.db.execute(
         "INSERT INTO webhook_notifications (id, workspace_id, subscription_id, topic, item,"
