@@ -362,3 +362,17 @@ def test_a_user_made_through_the_1_4_api_is_announced(
     assert item["custom_attributes"] == {"plan": "pro"}  # the user as the request left it
     workspace.control("POST", "webhooks/deliver_now")
     assert intercom_webhooks.topics() == ["ping", "contact.user.created"]  # an update: none
+
+
+def test_an_in_memory_app_delivers_at_the_end_of_the_request():
+    """No thread for an in-memory database: the request that committed delivers, before its
+    answer leaves."""
+    session = inprocess.requests_session(token="memory")
+    with WebhookReceiver() as receiver:
+        body = {"url": receiver.url, "topics": ["contact.user.created"]}
+        body["secret"] = receiver.secret
+        assert session.post("http://e/_emulator/webhooks", json=body).status_code == 200
+        assert receiver.topics() == ["ping"]
+        session.post("http://e/contacts", json={"email": "mem@example.com"})
+        assert receiver.topics() == ["ping", "contact.user.created"]
+        assert all(r.signature_valid for r in receiver.received)
