@@ -224,6 +224,7 @@ def test_subscriptions_are_listed_and_removed(intercom_inprocess_workspace, inte
         "http://user:pw@127.0.0.1/hook",
         "ftp://127.0.0.1/hook",
         "not a url",
+        "http://127.0.0.1/" + "x" * 3000,
     ],
 )
 def test_a_url_off_this_machine_is_refused(intercom_inprocess_workspace, url):

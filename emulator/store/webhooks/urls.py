@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from emulator.errors import ParameterInvalid
 
 LOOPBACK_NAMES = frozenset({"localhost"})
+MAX_URL_LENGTH = 2048
 
 
 def is_loopback(host: str) -> bool:
@@ -26,6 +27,8 @@ def refusal(url: object, allowed_hosts: Iterable[str]) -> str | None:
     """Why the emulator will not send to `url`, or None when it may."""
     if not isinstance(url, str) or not url:
         return "url must be an http or https URL"
+    if len(url) > MAX_URL_LENGTH:
+        return f"url must be at most {MAX_URL_LENGTH} characters"
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
