@@ -377,3 +377,45 @@ def test_an_in_memory_app_delivers_at_the_end_of_the_request():
         session.post("http://e/contacts", json={"email": "mem@example.com"})
         assert receiver.topics() == ["ping", "contact.user.created"]
         assert all(r.signature_valid for r in receiver.received)
+
+
+def test_the_control_answers_match_their_description(
+    intercom_inprocess_workspace, intercom_webhooks
+):
+    from jsonschema import Draft202012Validator
+
+    from emulator import openapi
+
+    description = openapi.load()
+
+    def schema(path, method):
+        answer = description["paths"][path][method]["responses"]["200"]
+        found = answer["content"]["application/json"]["schema"]
+        ref = found.get("$ref") or found.get("properties", {}).get("data", {}).get("items", {})
+        if isinstance(ref, dict) and "$ref" in ref:
+            found = {**found, "properties": {**found["properties"], "data": {"type": "array"}}}
+            return found, description["components"]["schemas"][ref["$ref"].split("/")[-1]]
+        if isinstance(ref, str):
+            return description["components"]["schemas"][ref.split("/")[-1]], None
+        return found, None
+
+    def check(path, method, answer):
+        outer, items = schema(path, method)
+        Draft202012Validator(outer).validate(answer)
+        for item in answer.get("data", []) if items else []:
+            Draft202012Validator(items).validate(item)
+
+    workspace = intercom_inprocess_workspace
+    made = intercom_webhooks.subscribe(workspace, "company.created")
+    check("/_emulator/webhooks", "post", made)
+    intercom_webhooks.wait_for("ping")
+    check("/_emulator/webhooks", "get", workspace.control("GET", "webhooks"))
+    done = workspace.control("POST", "webhooks/deliver_now")
+    check("/_emulator/webhooks/deliver_now", "post", done)
+    listed = workspace.control("GET", "webhooks/notifications")
+    assert listed["data"]
+    check("/_emulator/webhooks/notifications", "get", listed)
+    pinged = workspace.control("POST", f"webhooks/{made['id']}/ping")
+    check("/_emulator/webhooks/{subscription_id}/ping", "post", pinged)
+    removed = workspace.control("DELETE", f"webhooks/{made['id']}")
+    check("/_emulator/webhooks/{subscription_id}", "delete", removed)
