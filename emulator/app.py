@@ -12,7 +12,17 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import access, encoding, lifecycle, limits, migrations, rendering, routes, upkeep
+from emulator import (
+    access,
+    encoding,
+    lifecycle,
+    limits,
+    migrations,
+    rendering,
+    routes,
+    upkeep,
+    webhook_delivery,
+)
 from emulator import db as database
 from emulator.config import DEFAULT_MAX_WORKSPACES
 
@@ -28,6 +38,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "DATABASE_FILE_ID": None,
     "ALLOWED_HOSTS": [],  # `Host` names answered besides loopback ones; "*" for any
     "MAX_WORKSPACES": DEFAULT_MAX_WORKSPACES,  # a new token past it: 403; None: no limit
+    "WEBHOOK_ALLOWED_HOSTS": [],  # hosts notifications may go to besides loopback ones
     "SESSION_KEY": None,  # signs the inspector's cookie; None draws one for this app
 }
 
@@ -46,5 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     access.init_app(app, storage, cfg)
     rendering.init_app(app)
     routes.register(app)
+    # After the schema (its thread reads the outbox), before the request hooks (see there).
+    webhook_delivery.init_app(app, storage, cfg)
     lifecycle.init_app(app)  # after the routes: it compiles their request validation
     return app

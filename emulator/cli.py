@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from emulator import control_cli, server, sessions, startup
+from emulator import control_cli, server, sessions, startup, webhooks_cli
 from emulator import settings as declared
 from emulator.config import ConfigError, build
 
@@ -107,6 +107,15 @@ def main() -> None:
     "(repeatable; '*' for any). Others get 403, a defence against DNS rebinding.",
 )
 @click.option(
+    "--webhook-allowed-host",
+    "webhook_allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    envvar="EMULATOR_WEBHOOK_ALLOWED_HOSTS",
+    help="Let webhook subscriptions send notifications to NAME, besides loopback addresses "
+    "(repeatable). Any other host is refused when the subscription is made.",
+)
+@click.option(
     "--max-workspaces",
     type=click.IntRange(min=1),
     default=None,
@@ -146,6 +155,7 @@ def serve(
     config_file: Path | None,
     admin_token: str | None,
     allowed_hosts: tuple[str, ...],
+    webhook_allowed_hosts: tuple[str, ...],
     max_workspaces: int | None,
     workers: int,
     threads: int | None,
@@ -166,6 +176,7 @@ def serve(
     except ConfigError as exc:
         raise startup.StartupError(str(exc)) from None
     startup.check(config)
+    config["WEBHOOK_ALLOWED_HOSTS"] = [*webhook_allowed_hosts, *config["WEBHOOK_ALLOWED_HOSTS"]]
     config["ADMIN_TOKEN"] = admin_token
     config["SESSION_KEY"] = sessions.new_key()  # drawn before the workers fork: they share it
     try:
@@ -184,3 +195,4 @@ def serve(
 
 for _command in control_cli.COMMANDS:  # reset, seed, journal, workspaces, delete-workspace
     main.add_command(_command)
+main.add_command(webhooks_cli.webhooks)

@@ -5,6 +5,7 @@ A config file looks like this::
 
     tokens = ["ci-token"]             # accepted tokens (omit to accept any; "ci-token" is one)
     allowed_hosts = ["emulator"]      # `Host` names answered besides loopback ones
+    webhook_allowed_hosts = ["hooks"] # hosts webhook notifications may go to besides loopback
     max_workspaces = 1000             # a new token past it is refused (403)
 
     [settings]                        # defaults for every new workspace (emulator.settings)
@@ -35,7 +36,14 @@ from emulator.errors import IntercomError
 
 # Enough for a long test suite's fresh tokens; a bound all the same.
 DEFAULT_MAX_WORKSPACES = 10_000
-_TOP_LEVEL = ("allowed_hosts", "max_workspaces", "settings", "tokens", "workspaces")
+_TOP_LEVEL = (
+    "allowed_hosts",
+    "max_workspaces",
+    "settings",
+    "tokens",
+    "webhook_allowed_hosts",
+    "workspaces",
+)
 _WORKSPACE = ("name", "settings", "tokens")
 
 
@@ -146,6 +154,10 @@ def load_file(path: Path) -> dict[str, Any]:
     if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
         raise ConfigError(f"{path}: allowed_hosts: must be an array of host names")
     config["ALLOWED_HOSTS"] = hosts
+    outbound = raw.get("webhook_allowed_hosts", [])
+    if not isinstance(outbound, list) or not all(isinstance(h, str) and h for h in outbound):
+        raise ConfigError(f"{path}: webhook_allowed_hosts: must be an array of host names")
+    config["WEBHOOK_ALLOWED_HOSTS"] = outbound
     if "max_workspaces" in raw:
         most = raw["max_workspaces"]
         if isinstance(most, bool) or not isinstance(most, int) or most < 1:
@@ -170,6 +182,7 @@ def build(
         "WORKSPACES": [],
         "TOKENS": None,
         "ALLOWED_HOSTS": [],
+        "WEBHOOK_ALLOWED_HOSTS": [],
         "MAX_WORKSPACES": DEFAULT_MAX_WORKSPACES,
     }
     if config_file is not None:

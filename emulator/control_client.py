@@ -77,3 +77,24 @@ class ControlClient:
         """The token's workspace, or (admin token) the one with `workspace_id`."""
         params = {"workspace": workspace_id} if workspace_id else None
         return self.call("DELETE", "workspace", params=params)
+
+    def add_webhook(self, url: str, topics: list[str], secret: str | None) -> dict[str, Any]:
+        """Subscribe `url` to `topics`; the subscription, with its signing secret."""
+        body: dict[str, Any] = {"url": url, "topics": topics}
+        if secret is not None:
+            body["secret"] = secret
+        return self.call("POST", "webhooks", json=body)
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        return self.call("GET", "webhooks")["data"]
+
+    def remove_webhook(self, subscription_id: str) -> dict[str, Any]:
+        return self.call("DELETE", f"webhooks/{subscription_id}")
+
+    def webhook_notifications(self, per_page: int = 50) -> list[dict[str, Any]]:
+        """The workspace's notifications, newest first, each with its attempts."""
+        return self.call("GET", "webhooks/notifications", params={"per_page": per_page})["data"]
+
+    def deliver_now(self) -> dict[str, Any]:
+        """Attempt every pending notification now, retries included."""
+        return self.call("POST", "webhooks/deliver_now")

@@ -369,6 +369,61 @@ def _m006_journal_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m008_webhooks(db: sqlite_utils.Database) -> None:
+    # Webhook subscriptions (the control API's, as Intercom's Developer Hub holds them), the
+    # outbox of notifications each committed with the change that made it, and every delivery
+    # attempt (emulator.store.webhooks, emulator.webhook_delivery).
+    _run_script(
+        db,
+        """
+        CREATE TABLE webhook_subscriptions (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            topics TEXT NOT NULL,           -- JSON list of topic names
+            secret TEXT NOT NULL,           -- the key of X-Hub-Signature
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX webhook_subscriptions_ws ON webhook_subscriptions(workspace_id, seq);
+
+        CREATE TABLE webhook_notifications (
+            seq INTEGER PRIMARY KEY,        -- the order notifications are delivered in
+            id TEXT NOT NULL,               -- notif_<uuid>, the envelope's id
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            subscription_id TEXT NOT NULL
+                REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+            topic TEXT NOT NULL,
+            item TEXT NOT NULL,             -- data.item, as JSON
+            created_at INTEGER NOT NULL,    -- the workspace's clock
+            state TEXT NOT NULL,            -- pending, delivered or failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            first_sent_at INTEGER,
+            delivered_at INTEGER,
+            next_attempt_at REAL NOT NULL,  -- the workspace's clock
+            claimed_until REAL,             -- real time: a sender's lease on the attempt
+            claim TEXT                      -- which sender holds it
+        );
+        CREATE INDEX webhook_notifications_pending
+            ON webhook_notifications(state, subscription_id, seq);
+        CREATE INDEX webhook_notifications_ws ON webhook_notifications(workspace_id, seq);
+
+        CREATE TABLE webhook_attempts (
+            seq INTEGER PRIMARY KEY,
+            notification_seq INTEGER NOT NULL
+                REFERENCES webhook_notifications(seq) ON DELETE CASCADE,
+            number INTEGER NOT NULL,        -- 1 for the first attempt
+            attempted_at INTEGER NOT NULL,  -- the workspace's clock
+            status INTEGER,                 -- the HTTP status, NULL when none came
+            ok INTEGER NOT NULL,
+            latency_ms REAL NOT NULL,
+            response TEXT NOT NULL          -- the response's first bytes, or the error
+        );
+        CREATE INDEX webhook_attempts_notification ON webhook_attempts(notification_seq, seq);
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_contact_attribute_values,
@@ -376,6 +431,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m004_notes_segments_subscriptions,
     _m005_company_scrolls,
     _m006_journal_counts,
+    _m008_webhooks,  # _m007 is the conversations branch's: the merge orders them
 ]
 
 

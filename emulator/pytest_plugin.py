@@ -12,6 +12,9 @@ tests can ask for:
 - `intercom_journal` (function): the requests the test's workspace made, with the emulator's
   verdict: `.entries(...)`, `.assert_called(method, path, times=...)`,
   `.assert_not_called(...)`, `.assert_no_refusals()`.
+- `intercom_webhooks` (function): a local receiver of webhook notifications:
+  `.subscribe(intercom_workspace, "contact.user.created")`, then
+  `.wait_for("contact.user.created", timeout=10)` (its `X-Hub-Signature` checked).
 
 - `intercom_inprocess` (session), `intercom_inprocess_workspace` and `intercom_inprocess_journal`
   (function): the same, with the emulator's app called inside the test process (no server, no
@@ -258,6 +261,17 @@ def intercom_inprocess_workspace(
 def intercom_inprocess_journal(intercom_inprocess_workspace: IntercomWorkspace) -> IntercomJournal:
     """The requests `intercom_inprocess_workspace` received, with assertions about them."""
     return intercom_inprocess_workspace.journal
+
+
+@pytest.fixture
+def intercom_webhooks() -> Iterator[Any]:
+    """A webhook receiver on 127.0.0.1 for one test (emulator.webhook_receiver): `.url`,
+    `.secret`, `.subscribe(workspace, *topics)`, `.wait_for(topic, timeout)` (signature
+    checked), `.topics()`, `.fail_next(times)`."""
+    from emulator.webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 __all__ = [

@@ -51,6 +51,7 @@ def register(app: Flask) -> None:
         subscriptions,
         tags,
         users,
+        webhooks,
     )
 
     app.url_rule_class = LazyRule
@@ -68,6 +69,7 @@ def register(app: Flask) -> None:
         users,
         messenger,
         control,
+        webhooks,
         inspector,
         description,
         not_emulated,

@@ -59,6 +59,7 @@ SECTIONS = (
         inspector.data_attribute_list,
     ),
     Section("tags", "Tags", "inspector/_tags.html", inspector.tags),
+    Section("webhooks", "Webhooks", "inspector/_webhooks.html", inspector.webhooks),
     Section("settings", "Settings & faults", "inspector/_settings.html", inspector.settings),
 )
 _BY_KEY = {section.key: section for section in SECTIONS}

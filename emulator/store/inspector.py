@@ -27,6 +27,7 @@ from emulator.store import (
 )
 from emulator.store.context import Context, Workspace
 from emulator.store.paging import PAGE_SIZE, pages
+from emulator.store.webhooks import deliveries
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,11 @@ def tags(ctx: Context, asked: Asked) -> dict[str, Any]:
     ).fetchall()
     keys = ("id", "name", "created_at", "contacts", "companies")
     return {"tags": [dict(zip(keys, row, strict=True)) for row in rows]}
+
+
+def webhooks(ctx: Context, asked: Asked) -> dict[str, Any]:
+    """The newest webhook notifications, each with its attempts."""
+    return {"webhooks": deliveries.list_recent(ctx, {"per_page": "20"})["data"]}
 
 
 def settings(ctx: Context, asked: Asked) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from emulator import versions
 from emulator.errors import CompanyNotFound, NotFound, ParameterInvalid, ParameterNotFound
-from emulator.store import companies, contacts, legacy_lists
+from emulator.store import companies, contacts, legacy_lists, webhooks
 from emulator.store.context import Context
 
 _INVALID = "invalid tag parameters"  # Intercom's one message for a body it cannot read [S2.11]
@@ -188,19 +188,27 @@ def _tag_users(ctx: Context, name: str, items: list[dict[str, Any]]) -> dict[str
         if untag:
             _untag_contact(ctx, contact_id, tag[0])
         else:
-            _tag_contact(ctx, contact_id, tag[0])
+            _tag_contact(ctx, contact_id, tag)
     return shape(*tag)
 
 
 # --- a contact's tags -------------------------------------------------------------------------
 
 
-def _tag_contact(ctx: Context, contact_id: str, tag_id: int) -> None:
-    """Apply a tag; applying it again keeps the first `applied_at`."""
-    ctx.db.execute(
+def _tag_contact(ctx: Context, contact_id: str, tag: tuple[int, str]) -> None:
+    """Apply a tag; applying it again keeps the first `applied_at` (and notifies no one)."""
+    added = ctx.db.execute(
         "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id, applied_at) VALUES (?, ?, ?)",
-        [contact_id, tag_id, ctx.now],
-    )
+        [contact_id, tag[0], ctx.now],
+    ).rowcount
+    if not added:
+        return
+    row = contacts.require(ctx, contact_id)
+    topic = webhooks.contact_topic(row["role"], "tag.created")
+    if webhooks.subscribed(ctx, topic):
+        item = {"type": "contact_tag", "created_at": ctx.now, "tag": shape(*tag)}
+        item["contact"] = contacts.shape(ctx, row)  # a ContactTag's fields [WHM-2.5]
+        webhooks.emit(ctx, topic, item)
 
 
 def _untag_contact(ctx: Context, contact_id: str, tag_id: int) -> int | None:
@@ -226,7 +234,7 @@ def attach_to_contact(ctx: Context, contact_id: str, body: dict[str, Any]) -> di
     if body.get("id") in (None, ""):
         raise ParameterNotFound("tag not specified", field="id")  # message: emulator's choice
     tag_id, name = require(ctx, body["id"])
-    _tag_contact(ctx, contact_id, tag_id)
+    _tag_contact(ctx, contact_id, (tag_id, name))
     return _applied(ctx, tag_id, name, _applied_at(ctx, contact_id, tag_id))
 
 

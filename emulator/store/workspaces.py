@@ -169,6 +169,7 @@ _DATA_TABLES = (
     "journal",
     "journal_counts",
     "faults",
+    "webhook_notifications",  # and their attempts; the subscriptions stay, as settings do
 )
 
 

@@ -98,7 +98,11 @@ def test_a_declared_workspace_may_name_its_one_token_as_a_string(tmp_path: Path)
         (
             'token = "a"',
             "unknown key 'token' (known: allowed_hosts, max_workspaces, settings, tokens,"
-            " workspaces)",
+            " webhook_allowed_hosts, workspaces)",
+        ),
+        (
+            "webhook_allowed_hosts = 5",
+            "webhook_allowed_hosts: must be an array of host names",
         ),
         ("settings = 5", "settings: must be a table of settings, not an integer"),
         ("[settings]\nevent_name_limit = 0", "settings: 'event_name_limit' must be a positive"),

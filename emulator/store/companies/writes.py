@@ -8,7 +8,7 @@ from typing import Any
 
 from emulator import limits, versions
 from emulator.errors import ParameterInvalid
-from emulator.store import custom_attributes, ids, validation
+from emulator.store import custom_attributes, ids, validation, webhooks
 from emulator.store.companies.records import (
     SQLITE_INT_MAX,
     find,
@@ -34,7 +34,9 @@ def upsert(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     changes = _changes(ctx, body)
     row = find_by_company_id(ctx, company_id)
     if row is None:
-        return shape(ctx, _insert(ctx, company_id, changes))
+        company = shape(ctx, _insert(ctx, company_id, changes))
+        webhooks.emit(ctx, "company.created", company)
+        return company
     return shape(ctx, _apply(ctx, row, changes))
 
 

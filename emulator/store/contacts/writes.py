@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from emulator.errors import ParameterInvalid, ParameterNotFound
-from emulator.store import ids
+from emulator.store import ids, webhooks
 from emulator.store.contacts import identity, inputs, records
 from emulator.store.contacts.shape import shape
 from emulator.store.context import Context
@@ -45,7 +45,9 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     ctx.db.execute(f"INSERT INTO contacts ({columns}) VALUES ({marks})", list(row.values()))
-    return shape(ctx, records.require(ctx, row["id"]))
+    contact = shape(ctx, records.require(ctx, row["id"]))
+    webhooks.emit(ctx, webhooks.contact_topic(role, "created"), contact)
+    return contact
 
 
 def _check_role_change(current: str, new: str | None) -> None:
@@ -80,12 +82,17 @@ def update(ctx: Context, contact_id: str, body: dict[str, Any]) -> dict[str, Any
     ctx.db.execute(
         f"UPDATE contacts SET {assignments} WHERE id = ?", [*values.values(), contact_id]
     )
-    return shape(ctx, records.require(ctx, contact_id))
+    contact = shape(ctx, records.require(ctx, contact_id))
+    webhooks.emit(ctx, webhooks.contact_topic(after["role"], "updated"), contact)
+    return contact
 
 
 def delete(ctx: Context, contact_id: str) -> dict[str, Any]:
     row = records.require(ctx, contact_id)
     ctx.db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
+    # A `*.deleted` topic's item carries only identifying fields [WHM].
+    identity = {"type": "contact", "id": contact_id, "external_id": row["external_id"]}
+    webhooks.emit(ctx, "contact.deleted", identity)
     return {"id": contact_id, "external_id": row["external_id"], "type": "contact", "deleted": True}
 
 

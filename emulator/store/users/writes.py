@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from emulator.store import custom_attributes, ids
-from emulator.store.contacts import identity
+from emulator.store import custom_attributes, ids, webhooks
+from emulator.store.contacts import identity, records
+from emulator.store.contacts.shape import shape as contact_shape
 from emulator.store.contacts.writes import searchable_at
 from emulator.store.context import Context
 from emulator.store.users import attributes, inputs, lookup, memberships, sessions
@@ -42,6 +43,9 @@ def save(ctx: Context, row: dict[str, Any] | None, given: inputs.UserInput) -> s
     joined = memberships.apply(ctx, contact_id, given.companies)
     if given.seen or given.new_session:
         memberships.touch(ctx, joined, new_session=began)
+    if row is None and webhooks.subscribed(ctx, "contact.user.created"):
+        contact = contact_shape(ctx, records.require(ctx, contact_id))
+        webhooks.emit(ctx, "contact.user.created", contact)
     return contact_id
 
 
