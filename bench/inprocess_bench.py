@@ -78,13 +78,13 @@ def measure(calls: int, repeats: int) -> dict[str, Any]:
             for n in range(50)
         ]
         per_call: dict[str, dict[str, float]] = {}
+        runs: dict[str, dict[str, list[float]]] = {}
         for name, call in _callers(app, token).items():
-            per_call[name] = {
-                route: statistics.median(
-                    _per_call_ms(call, route, ids, calls) for _ in range(repeats)
-                )
+            runs[name] = {
+                route: [_per_call_ms(call, route, ids, calls) for _ in range(repeats)]
                 for route in ROUTES
             }
+            per_call[name] = {route: statistics.median(ms) for route, ms in runs[name].items()}
             print(
                 f"  {name:20} "
                 + "  ".join(f"{route} {ms:.3f} ms" for route, ms in per_call[name].items()),
@@ -97,6 +97,7 @@ def measure(calls: int, repeats: int) -> dict[str, Any]:
         "calls": calls,
         "repeats": repeats,
         "ms_per_call": per_call,
+        "ms_per_call_runs": runs,
         "startup_s": statistics.median(startups),
         "startup_runs_s": startups,
     }

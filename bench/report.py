@@ -38,14 +38,16 @@ def _met(verdict: targets.Verdict) -> str:
 
 
 def _targets(verdicts: list[targets.Verdict]) -> str:
-    rows = [[v.target, v.measured, _met(v), v.ceiling or "-"] for v in verdicts]
+    rows = [[v.target, v.measured, v.spread or "-", _met(v), v.ceiling or "-"] for v in verdicts]
     goals = [v for v in verdicts if v.goal]
     met = sum(1 for v in goals if v.met)
     return (
         f"## Targets\n\n{met} of {len(goals)} targets met. The last column is what the"
         " bare Flask + SQLite app (no validation, state or journal; on gunicorn's sync workers)"
-        " reached against the same yardstick in the same run.\n\n"
-        + _table(["target", "emulator", "verdict", "bare Flask + SQLite"], rows)
+        " reached against the same yardstick in the same run. The spread is the lowest and"
+        " highest of the repeats (of the ratio itself, where the target is one), `-` for a"
+        " figure measured once.\n\n"
+        + _table(["target", "emulator", "spread", "verdict", "bare Flask + SQLite"], rows)
     )
 
 
