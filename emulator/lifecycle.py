@@ -167,7 +167,7 @@ def finish(response: Response) -> Response:
         response = current_app.make_response(rendering.render_error(error))
     state.db = state.transaction = None  # done: abandon() has nothing left to do
     if state.quota is not None:
-        response.headers.update(state.quota.headers())
+        response.headers.extend(state.quota.headers())  # new names: no search to replace one
     response.headers["X-Request-Id"] = state.request_id
     cors.add_headers(request._get_current_object(), response)
     return response
