@@ -38,14 +38,16 @@ def _met(verdict: targets.Verdict) -> str:
 
 
 def _targets(verdicts: list[targets.Verdict]) -> str:
-    rows = [[v.target, v.measured, _met(v), v.ceiling or "-"] for v in verdicts]
+    rows = [[v.target, v.measured, v.spread or "-", _met(v), v.ceiling or "-"] for v in verdicts]
     goals = [v for v in verdicts if v.goal]
     met = sum(1 for v in goals if v.met)
     return (
         f"## Targets\n\n{met} of {len(goals)} targets met. The last column is what the"
         " bare Flask + SQLite app (no validation, state or journal; on gunicorn's sync workers)"
-        " reached against the same yardstick in the same run.\n\n"
-        + _table(["target", "emulator", "verdict", "bare Flask + SQLite"], rows)
+        " reached against the same yardstick in the same run. The spread is the lowest and"
+        " highest of the repeats (of the ratio itself, where the target is one), `-` for a"
+        " figure measured once.\n\n"
+        + _table(["target", "emulator", "spread", "verdict", "bare Flask + SQLite"], rows)
     )
 
 
@@ -208,7 +210,9 @@ def _startup(record: dict[str, Any]) -> str:
     rows = [[s["label"], f"{s['median_s']:.2f}"] for s in results["servers"].values()]
     text = (
         "## Start-up\n\nLaunch to first HTTP answer (`emulator serve`: its first 200 on"
-        " `GET /me`), median of the runs.\n\n"
+        " `GET /me`), median of the runs, each server started once before them (uncounted) and"
+        " none with PYTHONDONTWRITEBYTECODE: every start reads its modules' bytecode, as an"
+        " installed package does.\n\n"
     )
     text += _table(["server", "seconds"], rows)
     p = results["pytest"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import loadgen
-from bench.throughput import paired_ratio
+from bench.throughput import paired_ratio, paired_ratios
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,14 @@ class Verdict:
     met: bool | None  # None: not measured in this run
     ceiling: str = ""  # what the bare Flask + SQLite app reached against the same yardstick
     goal: bool = True  # False: a reference figure (WireMock), reported but not judged
+    spread: str = ""  # the lowest and highest of the repeats, when there were several
+
+
+def spread(values: list[float], unit: str = "x", digits: int = 2) -> str:
+    """`lowest-highest` of the repeats' figures ("" for fewer than two)."""
+    if len(values) < 2:
+        return ""
+    return f"{min(values):.{digits}f}-{max(values):.{digits}f}{unit}"
 
 
 def _at_least(ratio: float, bound: float) -> bool:
@@ -49,6 +57,7 @@ def _throughput(results: dict[str, Any]) -> list[Verdict]:
                 f"{ratio:.2f}x",
                 ratio,
                 _at_least(ratio, 1.0),
+                spread=spread(paired_ratios(runs, route, "emulator", "ceiling", "rps")),
             )
         )
         if CEILING_GRANIAN in runs:
@@ -60,6 +69,7 @@ def _throughput(results: dict[str, Any]) -> list[Verdict]:
                     f"{ratio:.2f}x",
                     ratio,
                     _at_least(ratio, 0.7),
+                    spread=spread(paired_ratios(runs, route, "emulator", CEILING_GRANIAN, "rps")),
                 )
             )
     for route in loadgen.ROUTES if "prism" in runs and "wiremock" in runs else ():
@@ -81,6 +91,7 @@ def _throughput(results: dict[str, Any]) -> list[Verdict]:
                 rps,
                 _at_least(rps, 3.0),
                 f"{rps_c:.2f}x",
+                spread=spread(paired_ratios(runs, route, "emulator", "prism", "rps")),
             ),
             Verdict(
                 f"prism_p99_{route}",
@@ -89,6 +100,7 @@ def _throughput(results: dict[str, Any]) -> list[Verdict]:
                 p99,
                 p99 <= 0.25,
                 f"{p99_c:.2f}",
+                spread=spread(paired_ratios(runs, route, "emulator", "prism", "p99_ms"), ""),
             ),
             Verdict(
                 f"wiremock_rps_{route}",
@@ -98,6 +110,7 @@ def _throughput(results: dict[str, Any]) -> list[Verdict]:
                 None,
                 f"{wiremock_c:.2f}x",
                 goal=False,
+                spread=spread(paired_ratios(runs, route, "emulator", "wiremock", "rps")),
             ),
         ]
     return verdicts + _single_client(results)
@@ -109,11 +122,13 @@ def _single_client(results: dict[str, Any]) -> list[Verdict]:
     if not emulator:
         return []
     verdicts = []
+    repeats = results.get("single_client_runs", {}).get("emulator", {})
     for route, summary in emulator.items():
         label = loadgen.ROUTE_LABELS[route]
         ceiling = single.get("ceiling", {}).get(route)
         for metric, bound in (("p50_ms", SINGLE_CLIENT_P50_MS), ("p99_ms", SINGLE_CLIENT_P99_MS)):
             value = summary[metric]
+            runs = [run[metric] for run in repeats.get(route, [])]
             verdicts.append(
                 Verdict(
                     f"single_{metric.removesuffix('_ms')}_{route}",
@@ -122,6 +137,7 @@ def _single_client(results: dict[str, Any]) -> list[Verdict]:
                     value / bound,
                     value <= bound,
                     f"{ceiling[metric]:.2f} ms" if ceiling else "",
+                    spread=spread(runs, " ms"),
                 )
             )
     return verdicts
@@ -150,8 +166,10 @@ def _profiles(results: dict[str, Any]) -> list[Verdict]:
 
 def _inprocess(results: dict[str, Any]) -> list[Verdict]:
     verdicts = []
+    repeats = results.get("ms_per_call_runs", {})
     for client in ("requests adapter", "httpx transport"):
         for route, value in results["ms_per_call"].get(client, {}).items():
+            runs = repeats.get(client, {}).get(route, [])
             verdicts.append(
                 Verdict(
                     f"in_process_mode_{client.split()[0]}_{route}",
@@ -160,6 +178,7 @@ def _inprocess(results: dict[str, Any]) -> list[Verdict]:
                     f"{value:.2f} ms",
                     value / IN_PROCESS_CALL_MS,
                     value <= IN_PROCESS_CALL_MS,
+                    spread=spread(runs, " ms", 3),
                 )
             )
     return verdicts
@@ -179,6 +198,7 @@ def _startup(results: dict[str, Any]) -> list[Verdict]:
             value / STARTUP_S,
             value <= STARTUP_S,
             f"{ceiling:.2f} s" if ceiling else "",
+            spread=spread(emulator.get("runs_s", []), " s"),
         )
     ]
 

@@ -126,13 +126,19 @@ def measure(
     }
 
 
-def paired_ratio(
+def paired_ratios(
     runs: dict[str, Any], route: str, numerator: str, denominator: str, metric: str
-) -> float:
-    """Median over repeats of numerator/denominator, each pair measured in the same repeat."""
-    ratios = [
+) -> list[float]:
+    """numerator/denominator of each repeat, each pair measured in the same repeat."""
+    return [
         a[metric] / b[metric]
         for a, b in zip(runs[numerator][route], runs[denominator][route], strict=True)
         if b[metric]
     ]
-    return statistics.median(ratios)
+
+
+def paired_ratio(
+    runs: dict[str, Any], route: str, numerator: str, denominator: str, metric: str
+) -> float:
+    """Median over repeats of numerator/denominator, each pair measured in the same repeat."""
+    return statistics.median(paired_ratios(runs, route, numerator, denominator, metric))

@@ -8,6 +8,7 @@ walks a request through them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -43,10 +44,30 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
+class _Emulator(Flask):
+    """Flask, less one check per hook and view on every request: whether the function is a
+    coroutine function (`inspect`, four times a request). A function's answer never changes, so
+    it is kept (for the app's own functions: a bounded number)."""
+
+    _SYNC_KEPT = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        found = self._sync.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if len(self._sync) < self._SYNC_KEPT:
+                self._sync[func] = found
+        return found
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the emulator from a plain config dict (see DEFAULT_CONFIG)."""
     cfg = {**DEFAULT_CONFIG, **(config or {})}
-    app = Flask(__name__)
+    app = _Emulator(__name__)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
     encoding.init_app(app)  # orjson, keys in Intercom's order
     storage = database.storage_for(cfg["DATABASE"], cfg["DATABASE_FILE_ID"])

@@ -27,7 +27,6 @@ line naming the file and the key (`emulator.toml: workspaces #2: tokens: ...`).
 from __future__ import annotations
 
 import datetime
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +136,8 @@ def _workspaces(raw: Any, path: Path) -> list[dict[str, Any]]:
 
 def load_file(path: Path) -> dict[str, Any]:
     """Read a TOML config file into `TOKENS`, `SETTINGS` and `WORKSPACES` entries."""
+    import tomllib  # only with --config: not on every start
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

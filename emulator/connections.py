@@ -19,6 +19,8 @@ class Connection(sqlite3.Connection):
     dropped when it rolls back), before it lets the writers' lock go; `during` holds what one
     transaction keeps about itself, forgotten when it ends."""
 
+    holding = False  # a writer's turn in the queue (QueuedConnection's)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.after_commit: list[Callable[[], None]] = []
@@ -31,10 +33,18 @@ class Connection(sqlite3.Connection):
             committed = sql == "COMMIT"
             return cursor
         finally:
-            if not self.in_transaction and (self.after_commit or self.during):
-                callbacks, self.after_commit, self.during = self.after_commit, [], {}
-                for callback in callbacks if committed else ():
-                    callback()
+            if not self.in_transaction:
+                try:
+                    if self.after_commit or self.during:
+                        callbacks, self.after_commit, self.during = self.after_commit, [], {}
+                        for callback in callbacks if committed else ():
+                            callback()
+                finally:
+                    if self.holding:  # after the callbacks (even a failing one): the lock goes
+                        self.transaction_ended()
+
+    def transaction_ended(self) -> None:
+        """A writer's transaction is over (COMMIT, ROLLBACK, or an error that ended it)."""
 
 
 class QueuedConnection(Connection):
@@ -48,7 +58,6 @@ class QueuedConnection(Connection):
     """
 
     writers_fd = -1
-    holding = False
     path = ""
     file_id: tuple[int, int] | None = None  # the database file this connection opened
 
@@ -62,13 +71,11 @@ class QueuedConnection(Connection):
             fcntl.flock(self.writers_fd, fcntl.LOCK_EX)
             self.holding = True
 
-    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
-        try:
-            return super().execute(sql, *args)
-        finally:
-            if not self.in_transaction and self.holding:
-                self.release_turn()
-                WRITES_ENDED[self.path] = WRITES_ENDED.get(self.path, 0) + 1
+    def transaction_ended(self) -> None:
+        # One Python frame a statement instead of two: Connection.execute calls this only
+        # once a transaction that held the turn is over.
+        self.release_turn()
+        WRITES_ENDED[self.path] = WRITES_ENDED.get(self.path, 0) + 1
 
     def close(self) -> None:
         super().close()

@@ -34,7 +34,6 @@ from emulator.database_file import file_identity, file_problem
 MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 30_000
 WRITERS_SUFFIX = "-writers"
-_SAVEPOINT = "request_op"
 
 _local = threading.local()
 # Keeps each in-memory database alive while the app that owns it exists.
@@ -142,9 +141,10 @@ class RequestTransaction:
     """The one transaction an API request's route runs in.
 
     A route that only reads runs in a read transaction: one snapshot, no lock, no wait for a
-    writer (SQLite's WAL). A route that writes runs in a savepoint of one `BEGIN IMMEDIATE`
-    transaction: `undo` rolls a refused request back to the savepoint (the store unchanged),
-    and `commit` makes the rest durable before the response leaves.
+    writer (SQLite's WAL). A route that writes runs in one `BEGIN IMMEDIATE` transaction that
+    holds nothing but the route's changes: `undo` rolls a refused request back whole (the store
+    unchanged, the lock let go; its journal entry then waits in the shared log as a read's
+    does), and `commit` makes the rest durable before the response leaves.
     """
 
     def __init__(self, db: sqlite_utils.Database, read_only: bool) -> None:
@@ -155,12 +155,13 @@ class RequestTransaction:
             self._changes = db.conn.total_changes
         else:
             begin_write(db.conn)
-            db.conn.execute(f"SAVEPOINT {_SAVEPOINT}")
 
     def undo(self) -> None:
-        """Undo what the route changed (a refusal); the transaction stays open."""
+        """Undo what the route changed (a refusal). The transaction began just before the route,
+        so rolling all of it back is rolling back the route (one statement fewer a write than a
+        savepoint), and what it registered to run after its commit goes with it."""
         if not self.read_only and self.db.conn.in_transaction:
-            self.db.conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            self.db.conn.execute("ROLLBACK")
 
     def end_read(self) -> bool:
         """End a read transaction; False when the route wrote in it, without the lock: its

@@ -26,16 +26,25 @@ import math
 import re
 from typing import Any
 
+import orjson
+
 from emulator.errors import ParameterInvalid
 
 MAX_DEPTH = 32
 _SUSPECT = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")  # an integer orjson may not hold (past 64 bits)
+_SLOW = object()  # what `_fast` returns for text it leaves to the standard library
 
 
 def loads(raw: bytes | str, field: str | None = None, what: str = "The request body") -> Any:
     """The JSON value in `raw`, checked (see the module's description); 400 naming `field`
     (the form field holding the text, or none for a body) otherwise."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    value = _fast(data)
+    if value is not _SLOW:
+        if data.count(b"[") + data.count(b"{") > MAX_DEPTH or _SUSPECT.search(data):
+            check(value, field or "", what)
+        return value
     non_finite: list[str] = []  # NaN, Infinity, 1e400: refused by the walk, naming the field
 
     def number(text: str) -> float:
@@ -56,6 +65,19 @@ def loads(raw: bytes | str, field: str | None = None, what: str = "The request b
     if non_finite or deep or _SUSPECT.search(data):
         check(value, field or "", what)
     return value
+
+
+def _fast(data: bytes) -> Any:
+    """orjson's reading (several times the standard library's speed) where it is the same:
+    text that may hold an integer beyond 64 bits (which orjson reads as a float) is left to the
+    standard library, as is all orjson refuses (NaN, 1e400, a lone surrogate, invalid UTF-8 or
+    JSON), so the value or the error is the one the standard library gives."""
+    if _LONG_DIGITS.search(data):
+        return _SLOW
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _SLOW
 
 
 def _too_deep(what: str, field: str | None) -> ParameterInvalid:

@@ -4,7 +4,8 @@ Begin: check `Accept`, ask the front door (emulator.access) whose request it is 
 refused), resolve `Intercom-Version`, count it against the rate limits (counters the worker
 processes share in memory, emulator.shared), then open the route's transaction
 (emulator.db.RequestTransaction): a read snapshot for a route that only reads (GET, HEAD, search
-and list), a savepoint of one `BEGIN IMMEDIATE` transaction for a route that writes.
+and list), one `BEGIN IMMEDIATE` transaction for a route that writes (rolled back whole when
+the route refuses the request).
 
 Finish: journal the request (a writer's entry goes into its transaction, which commits before
 the response leaves, so an acknowledged write is on disk; a reader's, like that of a request
@@ -166,7 +167,7 @@ def finish(response: Response) -> Response:
         response = current_app.make_response(rendering.render_error(error))
     state.db = state.transaction = None  # done: abandon() has nothing left to do
     if state.quota is not None:
-        response.headers.update(state.quota.headers())
+        response.headers.extend(state.quota.headers())  # new names: no search to replace one
     response.headers["X-Request-Id"] = state.request_id
     cors.add_headers(request._get_current_object(), response)
     return response

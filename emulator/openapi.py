@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 DESCRIPTION_DIR = Path(__file__).resolve().parent / "description"
 SURFACE_FILE = "intercom.yaml"
@@ -47,6 +46,8 @@ def read(path: Path) -> dict[str, Any]:
     with contextlib.suppress(OSError, ValueError):
         document: dict[str, Any] = orjson.loads(cached.read_bytes())
         return document
+    import yaml  # only here: most starts find the cache, and the import is 0.1 s of them
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
         document = yaml.load(handle, Loader=loader)

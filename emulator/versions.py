@@ -6,6 +6,8 @@ later version-specific behaviour have one place to hook in.
 
 from __future__ import annotations
 
+import functools
+
 from emulator.errors import VersionInvalid
 
 # The values Intercom's `Intercom-Version` enum lists (reference/intercom-api-facts.md §0).
@@ -60,5 +62,6 @@ def at_least(version: str, minimum: str) -> bool:
     return _key(version) >= _key(minimum)
 
 
+@functools.cache  # a version resolved against KNOWN: a handful of values, compared per request
 def _key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))

@@ -55,6 +55,8 @@ def _parse_json_body() -> dict[str, Any]:
 
 def query() -> dict[str, str]:
     """Query parameters, one value each (the last when repeated)."""
+    if not request.query_string:  # most requests: no parsing, no MultiDict
+        return {}
     return {key: values[-1] for key, values in request.args.lists()}
 
 

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
+
 from emulator.errors import ParameterInvalid, ParameterNotFound, UserNotFound
 from emulator.limits import EVENT_LIST_MAX_AGE_SECONDS, EVENTS_PER_PAGE_DEFAULT, PER_PAGE_MAX
 from emulator.store import event_names, metadata, validation
@@ -95,10 +97,21 @@ def create(ctx: Context, body: dict[str, Any]) -> None:
     cursor = ctx.db.execute(
         "INSERT OR IGNORE INTO events (workspace_id, contact_id, event_name, created_at, metadata)"
         " VALUES (?, ?, ?, ?, ?)",
-        [ctx.workspace.id, user.id, normalised, created_at, json.dumps(kept)],
+        [ctx.workspace.id, user.id, normalised, created_at, _stored_json(kept)],
     )
     if cursor.rowcount == 0:
         ctx.warnings.append(f"duplicate event '{normalised}' at {created_at} ignored")
+
+
+def _stored_json(value: dict[str, Any]) -> str:
+    """The metadata as stored (read back with json.loads): orjson writes it 20x faster; the
+    standard library where orjson refuses a value (an integer beyond 64 bits)."""
+    if not value:
+        return "{}"
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def _created_at(ctx: Context, body: dict[str, Any]) -> int:

@@ -24,6 +24,7 @@ import sqlite3
 from collections import Counter
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 from emulator import db as database
@@ -134,6 +135,17 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _warnings_json(warnings: list[str] | None) -> str:
+    """The warnings as stored (read back with json.loads): most requests have none; orjson
+    writes the others, the standard library what it refuses (a lone surrogate, escaped)."""
+    if not warnings:
+        return "[]"
+    try:
+        return orjson.dumps(warnings).decode()
+    except TypeError:
+        return json.dumps(warnings)
+
+
 def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
     return (
         workspace.id,
@@ -147,7 +159,7 @@ def _row(workspace: Workspace, entry: dict[str, Any]) -> tuple[Any, ...]:
         _text(_clip(entry.get("response_body"))),
         _text(entry.get("error_code")),
         _text(entry.get("error_message")),
-        json.dumps(entry.get("warnings") or []),
+        _warnings_json(entry.get("warnings")),
         entry.get("fault_id"),
         entry["latency_ms"],
     )

@@ -25,8 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-
 from emulator import json_input
 from emulator.errors import BadRequest, IntercomError, ParameterInvalid, UnsupportedMediaType
 from emulator.store import (
@@ -86,6 +84,8 @@ def read_document(raw: bytes, mimetype: str) -> dict[str, Any]:
     if mimetype not in YAML_TYPES:
         document = json_input.loads(raw, what="The seed")
     else:
+        import yaml  # a YAML seed is rare: no worker pays for the import at start-up
+
         try:
             document = yaml.safe_load(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 from emulator.errors import Forbidden
@@ -46,7 +47,7 @@ def _from_row(row: tuple[Any, ...]) -> Workspace:
         admin_id,
         admin_name,
         admin_email,
-        json.loads(raw_settings),
+        orjson.loads(raw_settings),  # the emulator's own JSON: orjson reads it 3x faster
         created_at,
         frozen,
         offset,
