@@ -24,6 +24,7 @@ from emulator.store.context import Context
 from emulator.store.conversations import records
 
 MAX_PARTS = 500
+_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -38,7 +39,8 @@ def as_html(body: str) -> str:
 def plaintext(body: str | None) -> str | None:
     if body is None:
         return None
-    return html.unescape(_TAG.sub(" ", body)).strip()
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", body)))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def attachment(url: str) -> dict[str, Any]:
