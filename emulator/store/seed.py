@@ -34,19 +34,19 @@ import yaml
 from emulator import json_input
 from emulator.errors import BadRequest, IntercomError, ParameterInvalid, UnsupportedMediaType
 from emulator.store import (
+    admins,
     companies,
     contacts,
     data_attributes,
     event_names,
     events,
-    admins,
     segments,
     subscriptions,
     tags,
     teams,
 )
-from emulator.store.conversations import seeding as conversations
 from emulator.store.context import Context
+from emulator.store.conversations import seeding as conversations
 
 # The order items are applied in: what a later list refers to exists by then.
 LISTS = (
