@@ -29,9 +29,11 @@ def _contact(ctx: Context, ref: Any, field: str) -> dict[str, Any]:
     if not isinstance(ref, dict):
         raise ParameterNotFound(f"{field} not specified", field=field)
     contact_id = ref.get("id")
-    if not isinstance(contact_id, str) or not contact_id:
+    if isinstance(contact_id, int) and not isinstance(contact_id, bool):
+        contact_id = str(contact_id)  # no contact has a number for an id: 404 below
+    if not isinstance(contact_id, str):
         raise ParameterNotFound(f"{field}.id not specified", field=f"{field}.id")
-    return contact_records.require(ctx, contact_id)
+    return contact_records.require(ctx, contact_id)  # "" names no contact: 404
 
 
 def attachments(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -90,7 +92,8 @@ def create(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     subject supplied for email message" [S2.11 createMessage 422])."""
     sender = body.get("from")
     if isinstance(sender, dict) and sender.get("type") in _CONTACT_TYPES:
-        rest = {k: v for k, v in body.items() if k not in ("message_type", "template", "to")}
+        admin_only = ("message_type", "template", "to", "create_conversation_without_contact_reply")
+        rest = {k: v for k, v in body.items() if k not in admin_only}
         return create_by_contact(ctx, rest)
     validation.known_keys(
         body,
