@@ -14,6 +14,7 @@ import sqlite_utils
 from emulator.shared import Shared
 from emulator.store import clock, data_attributes, event_names, faults, journal, workspaces
 from emulator.store.context import Context, Workspace
+from emulator.store.conversations import inspecting as conversations_view
 
 ROWS_SHOWN = 50
 
@@ -66,6 +67,7 @@ def page(ctx: Context, search: str, refused_only: bool) -> dict[str, Any]:
             if attribute["custom"]
         ],
         "tags": tags(ctx),
+        "conversations": conversations_view.recent(ctx),
         "event_names": names,
         "events": recent_events(ctx),
         "requests": requests(ctx, refused_only),

@@ -232,3 +232,25 @@ def test_seeded_admins_teams_and_conversations(client):
         },
     )
     assert bad.status_code == 400 and retrieve(client, conversation_id)["id"] == conversation_id
+
+
+def test_the_inspector_lists_conversations_with_their_parts(client):
+    contact_id, admin = new_contact(client, "inspected"), admin_id(client)
+    conversation_id = start(client, contact_id, body="Where is my order?")["conversation_id"]
+    reply(
+        client,
+        conversation_id,
+        message_type="comment",
+        type="admin",
+        admin_id=admin,
+        body="On its way",
+    )
+    manage(client, conversation_id, message_type="close", type="admin", admin_id=admin)
+    browser = client.client
+    assert browser.get(f"/_emulator/?token={client.token}").status_code == 303
+    page = browser.get("/_emulator/").get_data(as_text=True)
+    section = page[page.index('id="conversations"') :]
+    section = section[: section.index("</section>")]
+    assert f"<code>{conversation_id}</code>" in section and "closed" in section
+    assert "Where is my order?" in section and "On its way" in section
+    assert contact_id in section and "3 parts" not in section and "2 parts" in section
