@@ -254,3 +254,17 @@ def test_the_inspector_lists_conversations_with_their_parts(client):
     assert f"<code>{conversation_id}</code>" in section and "closed" in section
     assert "Where is my order?" in section and "On its way" in section
     assert contact_id in section and "3 parts" not in section and "2 parts" in section
+
+
+def test_reset_clears_conversations_admins_and_teams(client):
+    contact_id = new_contact(client, "reset")
+    conversation_id = start(client, contact_id)["conversation_id"]
+    seed = {
+        "admins": [{"name": "A", "email": "a@example.org", "id": "5151"}],
+        "teams": [{"name": "T", "id": "61"}],
+    }
+    assert client.post("/_emulator/seed", json=seed).status_code == 200
+    assert client.post("/_emulator/reset").status_code == 200
+    assert error(client.get(f"/conversations/{conversation_id}"))[0] == 404
+    assert client.get("/teams").get_json()["teams"] == []
+    assert len(client.get("/admins").get_json()["admins"]) == 1
