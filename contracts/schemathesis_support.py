@@ -25,7 +25,7 @@ from flask import Flask
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
 from emulator import create_app
-from tests import seeding
+from tests import intercom_reference, seeding
 
 TOKEN_PREFIX = "contract-"
 # Enough for every case and scenario of a run (a full run takes well under half of them).
@@ -207,6 +207,33 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
             r"^starting_after is not a cursor this API returned$",
         )
     },
+    # Conversations: cursors handed out, search rules, a reply's sender, a snooze's future,
+    # an email's subject and a conversation's last contact are the store's to judge.
+    "listConversations": {400: (r"^starting_after is not a cursor this API returned$",)},
+    "searchConversations": {
+        400: (
+            r"^'.*' is not a searchable field$",
+            r"^'.*' is a \w+ field; .* is not a \w+ value$",
+            r"^Operator '.*' (cannot be used on|needs) ",
+            r"^The filter on '.*' has no value$",
+            r"^Search queries can nest at most \d+ levels",
+            r"^Cannot sort by '.*'$",
+            r"^starting_after is not a cursor this API returned$",
+        )
+    },
+    "replyConversation": {
+        400: (
+            r"^message_type must be comment$",
+            r"^intercom_user_id, user_id or email is required$",
+            r"^attachment_files data must be base64$",
+            r"^At most 10 attachments$",
+        )
+    },
+    "manageConversation": {
+        400: (r"^snoozed_until must be a time in the future$", r"^assignee_id is required$")
+    },
+    "createMessage": {422: (r"^No subject supplied for email message$",)},
+    "detachContactFromConversation": {422: (r"^Removing the last customer is not allowed$",)},
     # One of user_id, email or intercom_user_id, which query parameters cannot say.
     "lisDataEvents": {400: (r" not specified$",)},
     # A JSON schema cannot compare two fields: a summary's first time must not be after its last.
@@ -319,6 +346,48 @@ def unsupported_method_as_intercom(ctx: Any, response: Any, case: Any) -> bool |
         raise AssertionError(
             f"{response.request.method} {path} answered {response.status_code} {code!r}:"
             " a method Intercom does not take is 404 not_found"
+        )
+    return None
+
+
+# The conversation operations' answers are checked against Intercom's own 2.11 description too
+# (tests/intercom_reference.py; skipped when it is absent), beside the emulator's description.
+CHECKED_AGAINST_INTERCOM = frozenset(
+    {
+        "createConversation",
+        "createMessage",
+        "listConversations",
+        "searchConversations",
+        "retrieveConversation",
+        "updateConversation",
+        "replyConversation",
+        "manageConversation",
+        "autoAssignConversation",
+        "attachTagToConversation",
+        "detachTagFromConversation",
+        "attachContactToConversation",
+        "detachContactFromConversation",
+        "listTeams",
+        "retrieveTeam",
+    }
+)
+
+
+@schemathesis.check
+def answers_as_intercoms_description_says(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A conversation operation's answer, whatever its status, fits the schema Intercom's 2.11
+    description gives that status (its `error` for an undocumented refusal)."""
+    operation_id = case.operation.definition.raw.get("operationId")
+    reference = intercom_reference.load("2.11")
+    if operation_id not in CHECKED_AGAINST_INTERCOM or reference is None:
+        return None
+    body = response.json() if response.content else None
+    path = case.formatted_path
+    problems = reference.errors(case.method, path, response.status_code, body)
+    if problems:
+        raise AssertionError(
+            f"{case.method} {path} -> {response.status_code} does not fit Intercom's 2.11"
+            " description: " + "; ".join(problems[:5])
         )
     return None
 

@@ -369,6 +369,81 @@ def _m006_journal_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m007_conversations(db: sqlite_utils.Database) -> None:
+    # Conversations (emulator.store.conversations): the conversation and its first message, its
+    # parts, its contacts and tags; admins beyond the workspace's own and teams, from the seed.
+    _run_script(
+        db,
+        """
+        CREATE TABLE admins (
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL,
+            PRIMARY KEY (workspace_id, id)
+        );
+        CREATE TABLE teams (
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            admin_ids TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (workspace_id, id)
+        );
+        CREATE TABLE conversations (
+            seq INTEGER PRIMARY KEY,           -- the conversation's id, as text
+            workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+            visible INTEGER NOT NULL,          -- 0: an admin's message no contact answered yet
+            message_id TEXT NOT NULL,          -- source.id, the first message's id
+            message_type TEXT NOT NULL,        -- inapp or email
+            delivered_as TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL,
+            author_type TEXT NOT NULL,         -- admin, user or lead
+            author_id TEXT NOT NULL,
+            attachments TEXT NOT NULL DEFAULT '[]',
+            state TEXT NOT NULL,               -- open, closed, snoozed
+            read INTEGER NOT NULL DEFAULT 0,
+            waiting_since INTEGER,
+            snoozed_until INTEGER,
+            admin_assignee_id TEXT,
+            team_assignee_id TEXT,
+            custom_attributes TEXT NOT NULL DEFAULT '{}',
+            statistics TEXT NOT NULL DEFAULT '{}',
+            first_contact_reply_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX conversations_ws_updated ON conversations(workspace_id, updated_at);
+        CREATE INDEX conversations_ws_message ON conversations(workspace_id, message_id);
+        CREATE TABLE conversation_parts (
+            seq INTEGER PRIMARY KEY,
+            conversation_seq INTEGER NOT NULL REFERENCES conversations(seq) ON DELETE CASCADE,
+            part_type TEXT NOT NULL,
+            body TEXT,
+            author_type TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            assigned_to TEXT,                  -- JSON {type, id}, or NULL
+            attachments TEXT NOT NULL DEFAULT '[]',
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX conversation_parts_conversation ON conversation_parts(conversation_seq);
+        CREATE TABLE conversation_contacts (
+            conversation_seq INTEGER NOT NULL REFERENCES conversations(seq) ON DELETE CASCADE,
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            added_at INTEGER NOT NULL,
+            PRIMARY KEY (conversation_seq, contact_id)
+        );
+        CREATE INDEX conversation_contacts_contact ON conversation_contacts(contact_id);
+        CREATE TABLE conversation_tags (
+            conversation_seq INTEGER NOT NULL REFERENCES conversations(seq) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            applied_at INTEGER NOT NULL,
+            PRIMARY KEY (conversation_seq, tag_id)
+        );
+        """,
+    )
+
+
 def _m008_webhooks(db: sqlite_utils.Database) -> None:
     # Webhook subscriptions (the control API's, as Intercom's Developer Hub holds them), the
     # outbox of notifications each committed with the change that made it, and every delivery
@@ -431,7 +506,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m004_notes_segments_subscriptions,
     _m005_company_scrolls,
     _m006_journal_counts,
-    _m008_webhooks,  # _m007 is the conversations branch's: the merge orders them
+    _m007_conversations,
+    _m008_webhooks,
 ]
 
 

@@ -55,6 +55,10 @@ class ReferenceSpec:
         self.document = document
         self.version = version
         self.schema_root = _nullable_to_json_schema({"components": document["components"]})
+        # Intercom's 2.11 description names `custom_attributes` (a conversation's) without
+        # defining it: a schema it lacks allows anything, rather than failing every check.
+        for name in set(re.findall(r"#/components/schemas/(\w+)", json.dumps(document))):
+            self.schema_root["components"]["schemas"].setdefault(name, {})
         self._routes: list[tuple[str, re.Pattern[str], str]] = []
         for template, item in document["paths"].items():
             pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")

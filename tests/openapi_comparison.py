@@ -18,7 +18,9 @@ def resolve(node: dict[str, Any], document: dict[str, Any]) -> Any:
     while "$ref" in node:
         target: Any = document
         for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
+            # Intercom's 2.11 description names `custom_attributes` (a conversation's) without
+            # defining it: a schema it lacks is read as one that allows anything.
+            target = target.get(part, {})
         siblings = {key: value for key, value in node.items() if key != "$ref"}
         node = {**target, **siblings}
     return node

@@ -68,6 +68,15 @@ def _links() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
                 yield f"{operation['operationId']}.{name}", path, operation, link
 
 
+def _leaves(value: Any) -> Iterator[Any]:
+    """The values of a link's request body, nested objects' included."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    else:
+        yield value
+
+
 @pytest.mark.parametrize(
     "name, path, source, link",
     list(_links()),
@@ -86,12 +95,12 @@ def test_links_lead_to_real_operations_and_fields(
         assert parameter.split(".")[-1] in accepted, f"{link['operationId']} takes no {parameter}"
     if "requestBody" in link:
         assert "requestBody" in target
-    expressions = [*link.get("parameters", {}).values(), *link.get("requestBody", {}).values()]
+    expressions = [*link.get("parameters", {}).values(), *_leaves(link.get("requestBody", {}))]
     success = next(r for status, r in source["responses"].items() if status.startswith("2"))
     body = resolve(success["content"]["application/json"]["schema"], DESCRIPTION)
     # A body of several shapes (2.x's and 1.x's) has the property in each.
     shapes = [resolve(each, DESCRIPTION) for each in body.get("oneOf", [body])]
-    for expression in expressions:
+    for expression in (e for e in expressions if isinstance(e, str)):
         if expression.startswith("$response.body#/"):
             for shape in shapes:
                 assert expression.split("/")[-1] in shape["properties"], expression

@@ -49,6 +49,12 @@ class Section:
 SECTIONS = (
     Section("requests", "Requests", "inspector/_journal.html", inspector.requests),
     Section("contacts", "Contacts", "inspector/_contacts.html", inspector.contacts),
+    Section(
+        "conversations",
+        "Conversations",
+        "inspector/_conversations.html",
+        inspector.conversations,
+    ),
     Section("companies", "Companies", "inspector/_companies.html", inspector.companies),
     Section("events", "Events", "inspector/_events.html", inspector.events),
     Section("event-names", "Event names", "inspector/_event_names.html", inspector.event_name_list),

@@ -1,11 +1,13 @@
-"""The workspace's one admin, and the app it belongs to (`GET /me`)."""
+"""The workspace's admin (whose token every API call speaks as), the admins a seed adds beside it
+(`admins` in a seed document: teammates to assign conversations to), and the app (`GET /me`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from emulator import versions
-from emulator.errors import NotFound
+from emulator.errors import NotFound, ParameterInvalid
+from emulator.store import ids
 from emulator.store.context import Context
 
 # Intercom's default admin avatar, as its examples show it.
@@ -18,11 +20,15 @@ AVATAR_AS_URL_FROM = "2.16"
 
 def _admin(ctx: Context) -> dict[str, Any]:
     ws = ctx.workspace
+    return _shape(ctx, ws.admin_id, ws.admin_name, ws.admin_email)
+
+
+def _shape(ctx: Context, admin_id: str, name: str, email: str) -> dict[str, Any]:
     return {
         "type": "admin",
-        "id": ws.admin_id,
-        "name": ws.admin_name,
-        "email": ws.admin_email,
+        "id": admin_id,
+        "name": name,
+        "email": email,
         "job_title": "Administrator",
         "away_mode_enabled": False,
         "away_mode_reassign": False,
@@ -56,11 +62,51 @@ def me(ctx: Context) -> dict[str, Any]:
     return admin
 
 
+def _others(ctx: Context) -> list[dict[str, Any]]:
+    rows = ctx.db.execute(
+        "SELECT id, name, email FROM admins WHERE workspace_id = ? ORDER BY rowid",
+        [ctx.workspace.id],
+    ).fetchall()
+    return [_shape(ctx, *row) for row in rows]
+
+
 def list_all(ctx: Context) -> dict[str, Any]:
-    return {"type": "admin.list", "admins": [_admin(ctx)]}
+    return {"type": "admin.list", "admins": [_admin(ctx), *_others(ctx)]}
+
+
+def find(ctx: Context, admin_id: Any) -> dict[str, Any] | None:
+    """The admin with this id (text or a number), or None."""
+    text = (
+        str(admin_id) if isinstance(admin_id, int | str) and not isinstance(admin_id, bool) else ""
+    )
+    if text == ctx.workspace.admin_id:
+        return _admin(ctx)
+    row = ctx.db.execute(
+        "SELECT id, name, email FROM admins WHERE workspace_id = ? AND id = ?",
+        [ctx.workspace.id, text],
+    ).fetchone()
+    return _shape(ctx, *row) if row else None
 
 
 def retrieve(ctx: Context, admin_id: str) -> dict[str, Any]:
-    if admin_id != ctx.workspace.admin_id:
+    found = find(ctx, admin_id)
+    if found is None:
         raise NotFound("Admin not found", code="admin_not_found")
-    return _admin(ctx)
+    return found
+
+
+def add(ctx: Context, body: dict[str, Any]) -> str:
+    """A seed's admin: `{"name", "email", "id"?}`; its id is Intercom-like digits unless given."""
+    name, email = body.get("name"), body.get("email")
+    if set(body) - {"name", "email", "id"}:
+        raise ParameterInvalid("an admin has only name, email and id")
+    if not isinstance(name, str) or not name or not isinstance(email, str) or "@" not in email:
+        raise ParameterInvalid("an admin needs a name and an email", field="email")
+    admin_id = str(body.get("id") or ids.admin_id())
+    if not admin_id.isdigit() or find(ctx, admin_id) is not None:
+        raise ParameterInvalid(f"admin id '{admin_id}' is taken or not digits", field="id")
+    ctx.db.execute(
+        "INSERT INTO admins (workspace_id, id, name, email) VALUES (?, ?, ?, ?)",
+        [ctx.workspace.id, admin_id, name, email],
+    )
+    return admin_id

@@ -26,6 +26,7 @@ from emulator.store import (
     workspaces,
 )
 from emulator.store.context import Context, Workspace
+from emulator.store.conversations import inspecting as conversations_view
 from emulator.store.paging import PAGE_SIZE, pages
 from emulator.store.webhooks import deliveries
 
@@ -204,6 +205,11 @@ def tags(ctx: Context, asked: Asked) -> dict[str, Any]:
     ).fetchall()
     keys = ("id", "name", "created_at", "contacts", "companies")
     return {"tags": [dict(zip(keys, row, strict=True)) for row in rows]}
+
+
+def conversations(ctx: Context, asked: Asked) -> dict[str, Any]:
+    """The most recently updated conversations, each with its parts."""
+    return {"conversations": conversations_view.recent(ctx)}
 
 
 def webhooks(ctx: Context, asked: Asked) -> dict[str, Any]:

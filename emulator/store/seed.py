@@ -14,7 +14,11 @@ the matching create operation takes, so a seed reads like the requests it replac
   "state"?, "locale"?}`; the first seed to list them replaces the default set
   (emulator.store.subscriptions),
 - `event_names`: names, or `{"name", "archived"}` (an archived name takes no slot),
-- `events`: `POST /events` bodies, about the seeded contacts.
+- `events`: `POST /events` bodies, about the seeded contacts,
+- `admins`: `{"name", "email", "id"?}`, admins beside the workspace's own; `teams`:
+  `{"name", "admin_ids"?, "id"?}` (emulator.store.admins, emulator.store.teams),
+- `conversations`: `POST /conversations` bodies, `from` naming its contact by `email` or
+  `external_id` too, with `parts` to play after it (emulator.store.conversations.seeding).
 
 The caller runs `apply` inside one transaction: the first invalid item raises, naming its list
 and index, and the caller's rollback leaves the workspace as it was.
@@ -28,6 +32,7 @@ from typing import Any
 from emulator import json_input
 from emulator.errors import BadRequest, IntercomError, ParameterInvalid, UnsupportedMediaType
 from emulator.store import (
+    admins,
     companies,
     contacts,
     data_attributes,
@@ -36,8 +41,10 @@ from emulator.store import (
     segments,
     subscriptions,
     tags,
+    teams,
 )
 from emulator.store.context import Context
+from emulator.store.conversations import seeding as conversations
 
 # The order items are applied in: what a later list refers to exists by then.
 LISTS = (
@@ -49,6 +56,9 @@ LISTS = (
     "subscription_types",
     "event_names",
     "events",
+    "admins",
+    "teams",
+    "conversations",
 )
 # The operation whose request body each list's items are (checked as that request would be).
 OPERATIONS = {
@@ -230,4 +240,7 @@ _CREATORS: dict[str, Callable[[Context, Any], Any]] = {
     "subscription_types": subscriptions.create,
     "event_names": _event_name,
     "events": _event,
+    "admins": admins.add,
+    "teams": teams.add,
+    "conversations": conversations.create,
 }

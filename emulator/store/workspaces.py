@@ -159,6 +159,9 @@ def delete(db: sqlite_utils.Database, shared: Shared, workspace_id: str) -> bool
 
 # Tables holding a workspace's data, children first; rows of join tables go with their parents.
 _DATA_TABLES = (
+    "conversations",  # its parts, contacts and tags go with it (ON DELETE CASCADE)
+    "admins",
+    "teams",
     "events",
     "event_summaries",
     "event_names",

@@ -51,12 +51,12 @@ def test_notes_segments_subscriptions_and_501_through_a_served_emulator(emulator
     assert [t["id"] for t in shown] == [opt_out["id"]]
 
     # Issue 14 item 11: an operation Intercom has and the emulator does not serve is a 501.
-    conversations = api.get(f"{url}/conversations")
-    assert conversations.status_code == 501
-    assert conversations.json()["errors"] == [
+    articles = api.get(f"{url}/articles")
+    assert articles.status_code == 501
+    assert articles.json()["errors"] == [
         {
             "code": "not_emulated",
-            "message": "GET /conversations is not emulated (Intercom's listConversations)",
+            "message": "GET /articles is not emulated (Intercom's listArticles)",
         }
     ]
-    assert api.get(f"{url}/conversationz").status_code == 404
+    assert api.get(f"{url}/articlez").status_code == 404

@@ -107,7 +107,7 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("PATCH on a collection", "PATCH", "/contacts", {}, 404),
     ("an invented method", "BREW", "/contacts", {}, 404),
     ("DELETE /me", "DELETE", "/me", {}, 404),
-    # Not a path Intercom has (its /conversations/{id} answers 501 not_emulated here).
+    # Not a path Intercom has (its /conversations/{id} is emulated).
     ("an unknown route", "GET", "/conversationz/1; DROP TABLE contacts", {}, 404),
 ]
 

@@ -19,7 +19,7 @@ TOPICS: dict[str, str] = {
     "contact.user.tag.created": "a contact_tag: created_at, tag, contact [WHM-2.5]",
     "contact.lead.tag.created": "a contact_tag: created_at, tag, contact [WHM-2.5]",
     "company.created": "the company as the API shows it [WHM]",
-    # The conversation topics [WHM]; the conversations part of the store emits them.
+    # The conversation topics [WHM], emitted by emulator.store.conversations.notify.
     "conversation.user.created": "the conversation",
     "conversation.user.replied": "the conversation",
     "conversation.admin.replied": "the conversation",
