@@ -369,6 +369,22 @@ def _m006_journal_counts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m007_seeding(db: sqlite_utils.Database) -> None:
+    # The seed being applied to a workspace, chunk by chunk (emulator.store.seed_chunks): while
+    # its heartbeat is fresh, the workspace's other requests are refused rather than see half
+    # of it.
+    _run_script(
+        db,
+        """
+        CREATE TABLE seeding (
+            workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+            owner TEXT NOT NULL,
+            heartbeat REAL NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_contact_attribute_values,
@@ -376,6 +392,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m004_notes_segments_subscriptions,
     _m005_company_scrolls,
     _m006_journal_counts,
+    _m007_seeding,
 ]
 
 
