@@ -45,9 +45,8 @@ def _run(seed: int) -> list[str]:
     def record(case: Any, response: Any, results: list[Any]) -> None:
         body = "-" if case.body is NOT_SET else case.body
         asked = MADE_UP.sub("<id>", f"{case.path_parameters} {case.query} {body}")
-        steps.append(
-            f"{case.operation.method.upper()} {case.operation.path} {asked} -> {response.status_code}"
-        )
+        operation = f"{case.operation.method.upper()} {case.operation.path}"
+        steps.append(f"{operation} {asked} -> {response.status_code}")
 
     hypothesis.settings.register_profile("replay", database=None, deadline=None)
     hypothesis.settings.load_profile("replay")
