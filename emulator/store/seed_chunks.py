@@ -47,8 +47,8 @@ def refuse_while_seeding(db: sqlite_utils.Database, workspace_id: str) -> None:
 def apply(ctx: Context, planned: seed.Plan, check_item: seed.ItemCheck | None) -> dict[str, Any]:
     """Create the planned items in chunks (call outside a transaction); the seed's answer."""
     run = _Run(ctx)
-    run.log.start()
     try:
+        run.log.start()
         created = run.create(planned, check_item)
     except BaseException:
         run.abandon()
