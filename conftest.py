@@ -21,6 +21,7 @@ settings.load_profile("reproducible")
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("hypothesis_seed", None) is None:  # read by hypothesis's plugin next
         config.option.hypothesis_seed = seeding.SEED
+    seeding.settle_constants()  # hypothesis's pool of local constants, the same in every run
 
 
 def pytest_report_header(config: pytest.Config) -> str:

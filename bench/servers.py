@@ -79,15 +79,17 @@ def without_bytecode_ban(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def wait_until_answering(url: str, process: subprocess.Popen[Any], timeout: float) -> None:
+    """Until `url` answers (any status), retrying a refused connection or a slow answer (a
+    server starting under load) until `timeout`; RuntimeError when the process exits first."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while (left := deadline - time.monotonic()) > 0:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
-            requests.get(url, timeout=2, headers={"Authorization": "Bearer probe"})
+            requests.get(url, timeout=min(2.0, left), headers={"Authorization": "Bearer probe"})
             return
-        except requests.ConnectionError:
-            time.sleep(0.01)
+        except (requests.ConnectionError, requests.Timeout):  # ReadTimeout included
+            time.sleep(0.05)
     raise RuntimeError(f"nothing answered at {url} within {timeout} s")
 
 

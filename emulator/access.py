@@ -5,9 +5,9 @@ the control API by its bearer token (and the server's admin token, when it has o
 inspector page by a token of its workspace, or the admin token (then any workspace), kept in a
 signed session cookie (emulator.sessions). The `Host` check, the accepted-token rule, the
 workspace lookup, the admin-token checks and the building of a `Context` are each written once,
-below. What reaches more than one workspace (workspace list, `reset?all=true`, deleting
-another's, the inspector's picker) needs the admin token, refused when none is configured. A
-token is one rate-limit identity: its row and its workspace's (emulator.store.ratelimit).
+below. What reaches more than one workspace (workspace list, `reset?all=true`, deleting another's,
+the inspector's picker) needs the admin token. A token is one rate-limit identity: its row and
+its workspace's (emulator.store.ratelimit).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from flask import Flask, current_app, request
 
 from emulator import db as database
 from emulator import errors, sessions, versions
-from emulator.store import clock, inspector, workspaces
+from emulator.store import clock, inspector, seed_chunks, workspaces
 from emulator.store.context import Context, Workspace
 
 CONTROL_PREFIXES = ("/_emulator", "/openapi.json")
@@ -195,7 +195,8 @@ def context(
     version: str,
     now: float | None = None,
 ) -> Context:
-    """The one way a `Context` is built for a request."""
+    """The one way a `Context` is built for a request (503 while a seed fills the workspace)."""
+    seed_chunks.refuse_while_seeding(db, workspace.id)
     at = clock.now(workspace) if now is None else now
     return Context(
         db=db, workspace=workspace, now=int(at), version=version, shared=door.storage.shared
@@ -203,23 +204,25 @@ def context(
 
 
 @contextlib.contextmanager
-def control_context() -> Iterator[Context]:
+def control_context(chunked: bool = False) -> Iterator[Context]:
     """A control request's context: the bearer token's workspace, in a write transaction of its
-    own; not rate-limited, not journaled."""
+    own (`chunked`: after it, for a seed's chunks); not rate-limited, not journaled."""
     door = gate()
-    db = door.storage.connect()
-    token = authenticate(door)
+    db, token = door.storage.connect(), authenticate(door)
     with database.write_transaction(db):
         workspace = token_workspace(db, door, token)
-        yield context(db, door, workspace, request_version(workspace))
+        built = context(db, door, workspace, request_version(workspace))
+        if not chunked:
+            yield built
+    if chunked:
+        yield built
 
 
 @contextlib.contextmanager
 def own_workspace() -> Iterator[tuple[sqlite_utils.Database, Workspace]]:
     """The bearer token's workspace in a write transaction, never created (404 if none)."""
     door = gate()
-    db = door.storage.connect()
-    token = authenticate(door)
+    db, token = door.storage.connect(), authenticate(door)
     with database.write_transaction(db):
         workspace = workspaces.find(db, token)
         if workspace is None:
@@ -247,17 +250,15 @@ def inspector_visitor() -> tuple[str | None, bool]:
         if token and door.accepts(token):
             workspace = token_workspace(door.storage.connect(), door, token)
             return sessions.WORKSPACE + workspace.id, "token" in request.args
-    scope = sessions.scope_of(
-        door.session_key, request.cookies.get(SESSION_COOKIE), door.admin_token
-    )
+    cookie = request.cookies.get(SESSION_COOKIE)
+    scope = sessions.scope_of(door.session_key, cookie, door.admin_token)
     if scope is None or (scope == sessions.ADMIN) != (door.admin_token is not None):
         return None, False
     return scope, False
 
 
 def session_cookie(scope: str) -> str:
-    door = gate()
-    return sessions.cookie_value(door.session_key, scope, door.admin_token)
+    return sessions.cookie_value(gate().session_key, scope, gate().admin_token)
 
 
 def csrf_token(scope: str) -> str:
@@ -271,8 +272,7 @@ def csrf_valid(scope: str, given: str | None) -> bool:
 def inspector_workspace(scope: str, workspace_id: str | None) -> Workspace | None:
     """The workspace the inspector shows: the visitor's own; for the admin, the one asked for
     by id, else the bearer token's, else the last one used."""
-    door = gate()
-    db = door.storage.connect()
+    door, db = gate(), gate().storage.connect()
     if scope != sessions.ADMIN:
         own = scope.removeprefix(sessions.WORKSPACE)
         return inspector.workspace_by_id(db, own) if workspace_id in (None, own) else None

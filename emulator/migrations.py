@@ -499,6 +499,22 @@ def _m008_webhooks(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m009_seeding(db: sqlite_utils.Database) -> None:
+    # The seed being applied to a workspace, chunk by chunk (emulator.store.seed_chunks): while
+    # its heartbeat is fresh, the workspace's other requests are refused rather than see half
+    # of it.
+    _run_script(
+        db,
+        """
+        CREATE TABLE seeding (
+            workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+            owner TEXT NOT NULL,
+            heartbeat REAL NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_contact_attribute_values,
@@ -508,6 +524,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m006_journal_counts,
     _m007_conversations,
     _m008_webhooks,
+    _m009_seeding,
 ]
 
 

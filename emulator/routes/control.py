@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from emulator import access
 from emulator.errors import NotFound
 from emulator.routes.parsing import flag, json_body, ok, query
-from emulator.store import clock, faults, journal, seed, settings, workspaces
+from emulator.store import clock, faults, journal, seed, seed_chunks, settings, workspaces
 
 blueprint = Blueprint("control", __name__, url_prefix="/_emulator")
 
@@ -82,8 +82,9 @@ def seed_workspace() -> ResponseReturnValue:
     document = seed.read_document(request.get_data(cache=True), request.mimetype or "")
     # Each item is checked as the API request it stands for would be (description/).
     check_item = current_app.extensions["request_validation"].check_body
-    with access.control_context() as ctx:
-        return ok(seed.apply(ctx, document, check_item))
+    with access.control_context(chunked=True) as ctx:
+        planned = seed.plan(document, check_item)  # all of it, before anything is written
+        return ok(seed_chunks.apply(ctx, planned, check_item))
 
 
 @blueprint.get("/journal")

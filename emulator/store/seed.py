@@ -20,13 +20,15 @@ the matching create operation takes, so a seed reads like the requests it replac
 - `conversations`: `POST /conversations` bodies, `from` naming its contact by `email` or
   `external_id` too, with `parts` to play after it (emulator.store.conversations.seeding).
 
-The caller runs `apply` inside one transaction: the first invalid item raises, naming its list
-and index, and the caller's rollback leaves the workspace as it was.
+`plan` checks the whole document before anything is written; emulator.store.seed_chunks then
+creates its items in chunks of a fraction of a second each, so a long seed never holds the
+write lock for long, and undoes them all when one is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from emulator import json_input
@@ -110,50 +112,74 @@ def read_document(raw: bytes, mimetype: str) -> dict[str, Any]:
     return document
 
 
-def apply(
-    ctx: Context, document: dict[str, Any], check_item: ItemCheck | None = None
-) -> dict[str, Any]:
-    """Create everything the document lists; returns how many of each and their ids.
-    `check_item(operation_id, body)` checks each item as the request it stands for (the
-    description's request validation, which the routes hand in)."""
+Item = tuple[str, int, Any]  # (list name, index in it, the item)
+
+
+@dataclass
+class Plan:
+    lists: list[str]  # the lists the document holds, in the order they are applied
+    items: list[Item]
+
+
+def plan(document: dict[str, Any], check_item: ItemCheck | None = None) -> Plan:
+    """The whole document checked before anything is written, and its items in the order they
+    are applied: the lists' names and types, each item's shape, and each item checked as the
+    request it stands for (`check_item(operation_id, body)`, the description's request
+    validation, which the routes hand in). What depends on the store (a duplicate email, a tag's
+    contact) is checked as each item is created."""
     for key in document:
         if key not in LISTS:
             raise BadRequest(f"bad '{key}' parameter; a seed holds {', '.join(LISTS)}", field=key)
-    created: dict[str, int] = {}
-    ids: dict[str, list[Any]] = {}
+    planned = Plan([], [])
     for name in LISTS:
-        items = document.get(name)
-        if items is None:
+        listed = document.get(name)
+        if listed is None:
             continue
-        if not isinstance(items, list):
+        if not isinstance(listed, list):
             raise ParameterInvalid(f"{name} must be a list", field=name)
-        ids[name] = [
-            _create_one(ctx, name, index, item, check_item) for index, item in enumerate(items)
-        ]
-        created[name] = len(items)
-    ids.pop("events", None)
-    result: dict[str, Any] = {"created": created, "ids": ids}
-    if ctx.warnings:  # what was changed or dropped without refusing (e.g. metadata keys)
-        result["warnings"] = list(ctx.warnings)
-    return result
+        planned.lists.append(name)
+        for index, item in enumerate(listed):
+            _check(name, index, item, check_item)
+            planned.items.append((name, index, item))
+    return planned
 
 
-def _create_one(
-    ctx: Context, name: str, index: int, item: Any, check_item: ItemCheck | None
-) -> Any:
-    where = f"{name}[{index}]"
+def _check(name: str, index: int, item: Any, check_item: ItemCheck | None) -> None:
     try:
         if name != "event_names" and not isinstance(item, dict):
             raise ParameterInvalid("must be an object")
-        if name == "tags":
-            item = _with_contact_ids(ctx, item)
-        if check_item is not None and name in OPERATIONS:
+        # A tag's users are checked once their emails and external ids are contacts' ids.
+        if check_item is not None and name in OPERATIONS and name != "tags":
             check_item(OPERATIONS[name], item)
-        return _CREATORS[name](ctx, item)
-    except SeedItemInvalid:
-        raise
     except IntercomError as error:
-        raise SeedItemInvalid(where, error) from error
+        raise SeedItemInvalid(f"{name}[{index}]", error) from error
+
+
+def result(ctx: Context, planned: Plan, created_ids: list[Any]) -> dict[str, Any]:
+    """The answer: how many of each list were created, and their ids (events have none)."""
+    created = dict.fromkeys(planned.lists, 0)
+    ids: dict[str, list[Any]] = {name: [] for name in planned.lists}
+    for (name, _, _), created_id in zip(planned.items, created_ids, strict=True):
+        created[name] += 1
+        ids[name].append(created_id)
+    ids.pop("events", None)
+    answer: dict[str, Any] = {"created": created, "ids": ids}
+    if ctx.warnings:  # what was changed or dropped without refusing (e.g. metadata keys)
+        answer["warnings"] = list(ctx.warnings)
+    return answer
+
+
+def create_one(ctx: Context, item: Item, check_item: ItemCheck | None) -> Any:
+    """Create one planned item; its error names where it is (`contacts[3].email`)."""
+    name, index, body = item
+    try:
+        if name == "tags":
+            body = _with_contact_ids(ctx, body)
+            if check_item is not None:
+                check_item(OPERATIONS[name], body)
+        return _CREATORS[name](ctx, body)
+    except IntercomError as error:
+        raise SeedItemInvalid(f"{name}[{index}]", error) from error
 
 
 def _data_attribute(ctx: Context, body: dict[str, Any]) -> int:

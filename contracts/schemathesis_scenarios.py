@@ -1,0 +1,66 @@
+"""The schemathesis set-up the contract suite and its reproducibility test share: a fresh
+workspace for every generated case, the path parameters that would name another operation left
+out, every answer recorded, and the stateful scenarios (each in a workspace of its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from contracts.schemathesis_support import COVERAGE, TokenSupply, bearer
+
+# `/contacts/search`, `/contacts/merge`, `/companies/list` and `/companies/scroll` are operations
+# of their own: a contact or company id spelled so would test one of those instead.
+OTHER_OPERATIONS = {"search", "merge", "list", "scroll"}
+
+Recorder = Callable[[Any, Any, list[Any]], None]
+
+
+def prepare(schema: Any, supply: TokenSupply, record: Recorder) -> type:
+    """Register the suite's auth and hooks on `schema`; returns its state machine."""
+
+    @schema.auth(refresh_interval=None)
+    class FreshWorkspace:
+        """A token nobody has used yet, for every generated case."""
+
+        def get(self, case: Any, context: Any) -> str:
+            return supply.next()
+
+        def set(self, case: Any, data: str, context: Any) -> None:
+            case.headers = {**(case.headers or {}), **bearer(data)}
+
+    @schema.hook
+    def after_validate(context: Any, case: Any, response: Any, results: list[Any]) -> None:
+        record(case, response, results)
+
+    @schema.hook
+    def filter_path_parameters(context: Any, path_parameters: Any) -> bool:
+        if not isinstance(path_parameters, dict):
+            return True
+        names = ("contact_id", "company_id")
+        return not any(str(path_parameters.get(name)) in OTHER_OPERATIONS for name in names)
+
+    class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+        """Follows the links (create a contact, then show, update, tag, delete it...) in a
+        workspace of its own."""
+
+        def setup(self) -> None:
+            self.token = supply.next()
+            COVERAGE.scenarios += 1
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": bearer(self.token)}
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            # The token travels as a header the test gave, which checks read as deliberate auth.
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    return Scenario
