@@ -53,9 +53,10 @@ def test_bad_config_file_is_a_one_line_error(tmp_path):
     assert result.exit_code == 2 and "is not valid TOML" in result.output
 
 
-def test_port_in_use_is_a_one_line_error(emulator_server):
+def test_port_in_use_is_a_one_line_error(emulator_server, tmp_path):
     port = emulator_server.url.rsplit(":", 1)[1]
-    result = CliRunner().invoke(main, ["serve", "--port", port])
+    database = str(tmp_path / "second.db")
+    result = CliRunner().invoke(main, ["serve", "--port", port, "--db", database])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: cannot listen on 127.0.0.1:{port}")
 

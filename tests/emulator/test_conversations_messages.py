@@ -248,7 +248,7 @@ def test_the_inspector_lists_conversations_with_their_parts(client):
     manage(client, conversation_id, message_type="close", type="admin", admin_id=admin)
     browser = client.client
     assert browser.get(f"/_emulator/?token={client.token}").status_code == 303
-    page = browser.get("/_emulator/").get_data(as_text=True)
+    page = browser.get("/_emulator/?tab=conversations").get_data(as_text=True)
     section = page[page.index('id="conversations"') :]
     section = section[: section.index("</section>")]
     assert f"<code>{conversation_id}</code>" in section and "closed" in section

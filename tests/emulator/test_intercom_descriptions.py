@@ -38,6 +38,8 @@ SEED = {
             "query": {"field": "email_domain", "operator": "=", "value": "example.com"},
         }
     ],
+    "admins": [{"name": "Second Admin", "email": "second@example.org", "id": "4242"}],
+    "teams": [{"name": "Support", "admin_ids": ["4242"], "id": "77"}],
 }
 
 
@@ -143,8 +145,48 @@ def the_rest(call: Recorder, spec: Any, made: dict[str, Any]) -> None:
     call("GET", f"/admins/{admins[0]['id']}")
     call("POST", f"/contacts/{user['id']}/archive")
     call("POST", f"/contacts/{user['id']}/unarchive")
+    conversations(call, user)
     call("DELETE", f"/companies/{company['id']}")
     call("DELETE", f"/contacts/{user['id']}")
+
+
+def conversations(call: Recorder, user: dict[str, Any]) -> None:
+    """A contact's conversation, an admin's message, and every way to manage them."""
+    admin = call("GET", "/me")["id"]
+    started = call(
+        "POST",
+        "/conversations",
+        json={"from": {"type": "user", "id": user["id"]}, "body": "Where is my order?"},
+    )
+    path = f"/conversations/{started['conversation_id']}"
+    call("GET", path)
+    as_admin = {"type": "admin", "admin_id": admin}
+    call("POST", f"{path}/reply", json={"message_type": "comment", **as_admin, "body": "Soon"})
+    call("PUT", path, json={"read": True, "custom_attributes": {"order": "A-1"}})
+    call(
+        "POST",
+        f"{path}/parts",
+        json={"message_type": "assignment", **as_admin, "assignee_id": "4242"},
+    )
+    call("POST", f"{path}/run_assignment_rules")
+    tag = call("POST", "/tags", json={"name": "orders"})
+    call("POST", f"{path}/tags", json={"id": tag["id"], "admin_id": admin})
+    call("DELETE", f"{path}/tags/{tag['id']}", json={"admin_id": admin})
+    joined = call(
+        "POST",
+        f"{path}/customers",
+        json={"admin_id": admin, "customer": {"email": "friend@example.org"}},
+    )
+    friend = joined["contacts"]["contacts"][1]["id"]
+    call("DELETE", f"{path}/customers/{friend}", json={"admin_id": admin})
+    call("POST", f"{path}/parts", json={"message_type": "close", **as_admin})
+    call("GET", "/conversations")
+    query = {"field": "state", "operator": "=", "value": "closed"}
+    call("POST", "/conversations/search", json={"query": query})
+    route = {"from": {"type": "admin", "id": admin}, "to": {"type": "user", "id": user["id"]}}
+    call("POST", "/messages", json={**route, "message_type": "inapp", "body": "News"})
+    teams = call("GET", "/teams")["teams"]
+    call("GET", f"/teams/{teams[0]['id']}")
 
 
 @pytest.mark.parametrize("version", ["2.11", "2.16"])

@@ -127,8 +127,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[ApiClient, Path, d
     made = client.post("/data_attributes", json=attribute).get_json()
     contact = client.post("/contacts", json={"external_id": "u1", "email": "u1@x.io"})
     company = client.post("/companies", json={"company_id": "acme", "name": "Acme"})
+    opened = {"from": {"type": "user", "id": contact.get_json()["id"]}, "body": "Hello"}
+    conversation = client.post("/conversations", json=opened).get_json()
+    tag = client.post("/tags", json={"name": "fuzzed"}).get_json()
     ids = {
         "contact_id": contact.get_json()["id"],
+        "conversation_id": conversation["conversation_id"],
+        "tag_id": tag["id"],
         "company_id": company.get_json()["id"],
         "data_attribute_id": str(made["id"]),
         "name": "plan",

@@ -7,6 +7,9 @@ Fields the emulator has nothing for are shown as Intercom's examples show them w
 are left out until there is one (Intercom's schemas give neither a null). At most the 500 most
 recent parts are shown ("Hard limit of 500 parts" [S2.11 retrieveConversation]), with
 `total_count` counting them all. `display_as=plaintext` shows bodies without their HTML.
+
+From 2.16 nobody assigned is 0, not null, and `priority` is "none" ([S2.16] `conversation`:
+"If it's not assigned to an admin it will return 0"; priority one of none, low, …, urgent).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
+from emulator import versions
 from emulator.store import admins
 from emulator.store.contacts import records as contact_records
 from emulator.store.context import Context
@@ -131,6 +135,11 @@ def _id_number(value: str | None) -> int | None:
     return int(value) if value else None
 
 
+def _assignee(ctx: Context, value: str | None) -> int | None:
+    number = _id_number(value)
+    return 0 if number is None and versions.at_least(ctx.version, "2.16") else number
+
+
 def _source(ctx: Context, record: dict[str, Any], plain: bool) -> dict[str, Any]:
     return {
         "type": "email" if record["message_type"] == "email" else "conversation",
@@ -167,13 +176,13 @@ def conversation(
         "snoozed_until": record["snoozed_until"],
         "source": _source(ctx, record, plain),
         "contacts": _contacts(ctx, seq),
-        "admin_assignee_id": _id_number(record["admin_assignee_id"]),
-        "team_assignee_id": _id_number(record["team_assignee_id"]),
+        "admin_assignee_id": _assignee(ctx, record["admin_assignee_id"]),
+        "team_assignee_id": _assignee(ctx, record["team_assignee_id"]),
         "open": record["state"] != "closed",
         "state": record["state"],
         "read": bool(record["read"]),
         "tags": {"type": "tag.list", "tags": _tags(ctx, seq)},
-        "priority": "not_priority",
+        "priority": "none" if versions.at_least(ctx.version, "2.16") else "not_priority",
         "sla_applied": None,
         "statistics": _statistics(record, total),
         "teammates": _teammates(ctx, seq),
