@@ -187,6 +187,16 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
     "createOrUpdateCompany": {400: (_UNDECLARED_ATTRIBUTE,)},
     "UpdateCompany": {400: (_UNDECLARED_ATTRIBUTE,)},
     "ListContacts": {400: (r"^starting_after is not a cursor this API returned$",)},
+    # Where notifications may go is the server's to say (loopback, --webhook-allowed-host).
+    "createWebhookSubscription": {
+        400: (
+            r"^url's host '.*' is not allowed",
+            r"^url is not a valid URL$",
+            r"^url must be an http or https URL$",
+            r"^url must not carry credentials$",
+            r"^a workspace holds at most \d+ subscriptions$",
+        )
+    },
     # One open scroll per workspace: a second start is refused while the first is open.
     "scrollOverAllCompanies": {400: (r"^scroll already exists for this workspace$",)},
     # 2.16's keys are unknown to earlier versions; 2.16 merges only duplicates.

@@ -419,3 +419,12 @@ def test_the_control_answers_match_their_description(
     check("/_emulator/webhooks/{subscription_id}/ping", "post", pinged)
     removed = workspace.control("DELETE", f"webhooks/{made['id']}")
     check("/_emulator/webhooks/{subscription_id}", "delete", removed)
+
+
+def test_the_description_names_every_topic_the_emulator_sends():
+    from emulator import openapi
+    from emulator.store.webhooks import TOPICS
+
+    operation = openapi.load()["paths"]["/_emulator/webhooks"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["topics"]["items"]["enum"] == list(TOPICS)
