@@ -18,6 +18,13 @@ class ResourceId(BaseConverter):
     regex = r"(?!(?:search|merge|list|scroll)$)[^/]+"
 
 
+class SubscriptionId(BaseConverter):
+    """A webhook subscription's id, never the words `/_emulator/webhooks` answers itself
+    (`deliver_now`, `notifications`): `OPTIONS` there lists only what that path answers."""
+
+    regex = r"(?!(?:deliver_now|notifications)$)[^/]+"
+
+
 class LazyRule(Rule):
     """A route whose URL builders (for `url_for`) are compiled on first use rather than when
     the route is added: werkzeug compiles two per route through `ast` and `compile()`, about
@@ -57,6 +64,7 @@ def register(app: Flask) -> None:
 
     app.url_rule_class = LazyRule
     app.url_map.converters["id"] = ResourceId  # before the rules that use it are added
+    app.url_map.converters["subscription_id"] = SubscriptionId
     for module in (
         admins,
         contacts,

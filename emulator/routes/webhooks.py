@@ -39,13 +39,13 @@ def list_subscriptions() -> ResponseReturnValue:
         return ok(subscriptions.list_all(ctx))
 
 
-@blueprint.delete("/<subscription_id>")
+@blueprint.delete("/<subscription_id:subscription_id>")
 def delete(subscription_id: str) -> ResponseReturnValue:
     with access.control_context() as ctx:
         return ok(subscriptions.delete(ctx, subscription_id))
 
 
-@blueprint.post("/<subscription_id>/ping")
+@blueprint.post("/<subscription_id:subscription_id>/ping")
 def ping(subscription_id: str) -> ResponseReturnValue:
     with access.control_context() as ctx:
         return ok(subscriptions.ping(ctx, subscription_id))

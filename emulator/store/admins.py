@@ -102,8 +102,12 @@ def add(ctx: Context, body: dict[str, Any]) -> str:
         raise ParameterInvalid("an admin has only name, email and id")
     if not isinstance(name, str) or not name or not isinstance(email, str) or "@" not in email:
         raise ParameterInvalid("an admin needs a name and an email", field="email")
-    admin_id = str(body.get("id") or ids.admin_id())
-    if not admin_id.isdigit() or find(ctx, admin_id) is not None:
+    admin_id = body["id"] if "id" in body else str(ids.admin_id())
+    if (
+        not isinstance(admin_id, str)
+        or not (admin_id.isascii() and admin_id.isdigit())
+        or find(ctx, admin_id) is not None
+    ):
         raise ParameterInvalid(f"admin id '{admin_id}' is taken or not digits", field="id")
     ctx.db.execute(
         "INSERT INTO admins (workspace_id, id, name, email) VALUES (?, ?, ?, ?)",

@@ -60,8 +60,12 @@ def add(ctx: Context, body: dict[str, Any]) -> str:
     for index, admin_id in enumerate(members):
         if admins.find(ctx, admin_id) is None:
             raise ParameterInvalid(f"no admin '{admin_id}'", field=f"admin_ids[{index}]")
-    team_id = str(body.get("id") or secrets.randbelow(9_000_000) + 1_000_000)
-    if not team_id.isdigit() or find(ctx, team_id) is not None:
+    team_id = body["id"] if "id" in body else str(secrets.randbelow(9_000_000) + 1_000_000)
+    if (
+        not isinstance(team_id, str)
+        or not (team_id.isascii() and team_id.isdigit())
+        or find(ctx, team_id) is not None
+    ):
         raise ParameterInvalid(f"team id '{team_id}' is taken or not digits", field="id")
     ctx.db.execute(
         "INSERT INTO teams (workspace_id, id, name, admin_ids) VALUES (?, ?, ?, ?)",

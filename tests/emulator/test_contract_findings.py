@@ -156,3 +156,41 @@ def test_a_company_a_user_leaves_is_read_for_its_company_id_alone(
     body = {"user_id": "u-1", "companies": [company]}
     response = client.post("/users", json=body, headers={"Intercom-Version": "1.4"}, check=False)
     assert response.status_code == status
+
+
+@pytest.mark.parametrize("team_id", ["", None, 77, "²"])
+def test_a_seeded_team_or_admin_id_is_a_string_of_digits(client: Any, team_id: Any) -> None:
+    """A seed's `teams[].id` and `admins[].id` must be digits, as its description says: an empty
+    or null id was taken as none and a new one drawn (schemathesis, SEED 1313)."""
+    team = client.post(
+        "/_emulator/seed", json={"teams": [{"name": "T", "id": team_id}]}, check=False
+    )
+    admin = {"name": "A", "email": "a@example.org", "id": team_id}
+    second = client.post("/_emulator/seed", json={"admins": [admin]}, check=False)
+    assert (team.status_code, second.status_code) == (400, 400)
+    assert client.get("/teams").get_json()["teams"] == []
+
+
+@pytest.mark.parametrize("url", ["", "errors", "ftp://127.0.0.1/hook"])
+def test_a_webhook_url_that_is_no_http_url_is_refused(client: Any, url: str) -> None:
+    body = {"url": url, "topics": ["ping"]}
+    response = client.post("/_emulator/webhooks", json=body, check=False)
+    assert response.status_code == 400
+    assert first_error(response)["code"] == "parameter_invalid"
+
+
+def test_options_on_deliver_now_lists_only_what_it_answers(client: Any) -> None:
+    """`/_emulator/webhooks/deliver_now` was also matched as a subscription id, so its `Allow`
+    listed DELETE (schemathesis's `unsupported_method`)."""
+    response = client.request("OPTIONS", "/_emulator/webhooks/deliver_now", check=False)
+    assert sorted(response.headers["Allow"].split(", ")) == ["OPTIONS", "POST"]
+
+
+def test_a_lead_without_an_email_can_author_a_conversation_part(client: Any) -> None:
+    """A part's author carries `email` (required by Intercom's schema); a contact without one
+    shows "" there, which the emulator's description allows (no `format: email`)."""
+    lead = client.post("/contacts", json={"role": "lead", "name": "No Mail"}).get_json()
+    opened = {"from": {"type": "lead", "id": lead["id"]}, "body": "Hi"}
+    started = client.post("/conversations", json=opened).get_json()
+    shown = client.get(f"/conversations/{started['conversation_id']}").get_json()
+    assert shown["source"]["author"]["email"] == ""
