@@ -2,7 +2,8 @@
 // conversation against a running `emulator serve` (EMULATOR_URL, EMULATOR_TOKEN; the workspace
 // seeded with a second admin, EMULATOR_SECOND_ADMIN): a contact starts it, an admin replies,
 // assigns it to the second admin and closes it, and the conversation search finds it. Prints
-// one JSON line of what it saw; exits non-zero on the first surprise.
+// one JSON line of what it saw (with the conversation each step got back, which the test
+// compares with its webhook notifications); exits non-zero on the first surprise.
 "use strict";
 const assert = require("node:assert/strict");
 const { IntercomClient, IntercomError } = require("intercom-client");
@@ -24,6 +25,8 @@ async function main() {
   });
   assert.equal(message.type, "user_message");
   const id = message.conversation_id;
+  const started = await client.conversations.find({ conversation_id: id });
+  assert.equal(started.source.id, message.id);
   const replied = await client.conversations.reply({
     conversation_id: id,
     body: { message_type: "comment", type: "admin", admin_id: admin, body: "How can I help?" },
@@ -47,6 +50,7 @@ async function main() {
   seen.searched = [];
   for await (const conversation of page) seen.searched.push(conversation.id);
   seen.id = id;
+  seen.conversations = { started, replied, assigned, closed };
   try {
     await client.conversations.find({ conversation_id: "987654321" });
     seen.missing = "found";
