@@ -82,8 +82,8 @@ def seed_workspace() -> ResponseReturnValue:
     document = seed.read_document(request.get_data(cache=True), request.mimetype or "")
     # Each item is checked as the API request it stands for would be (description/).
     check_item = current_app.extensions["request_validation"].check_body
+    planned = seed.plan(document, check_item)  # all of it, before anything is written
     with access.control_context(chunked=True) as ctx:
-        planned = seed.plan(document, check_item)  # all of it, before anything is written
         return ok(seed_chunks.apply(ctx, planned, check_item))
 
 

@@ -194,3 +194,28 @@ def test_a_lead_without_an_email_can_author_a_conversation_part(client: Any) -> 
     started = client.post("/conversations", json=opened).get_json()
     shown = client.get(f"/conversations/{started['conversation_id']}").get_json()
     assert shown["source"]["author"]["email"] == ""
+
+
+@pytest.mark.parametrize(
+    ("version", "priority", "nobody"), [("2.11", "not_priority", None), ("Preview", "none", 0)]
+)
+def test_a_conversation_answers_in_the_asked_versions_shape(
+    client: Any, version: str, priority: str, nobody: Any
+) -> None:
+    """Under `Preview` (2.16's rules) a conversation's `priority` is 2.16's "none" and nobody
+    assigned is 0 ([S2.16] `conversation`); the contract run held it to 2.11's description."""
+    contact = client.post("/contacts", json={"email": "p@example.org"}).get_json()
+    opened = {"from": {"type": "user", "id": contact["id"]}, "body": "Hi"}
+    started = client.post("/conversations", json=opened).get_json()
+    path = f"/conversations/{started['conversation_id']}"
+    shown = client.get(path, headers={"Intercom-Version": version}, check=False).get_json()
+    assert (shown["priority"], shown["admin_assignee_id"]) == (priority, nobody)
+
+
+def test_a_seeded_conversation_names_its_contact_and_its_parts_kinds(client: Any) -> None:
+    """The seed's description now says what `from` and a part need (schemathesis found `from: {}`
+    and `parts: [{}]` valid by the description and refused by the store)."""
+    bad = {"conversations": [{"body": "x", "from": {}, "parts": [{}]}]}
+    response = client.post("/_emulator/seed", json=bad, check=False)
+    assert response.status_code == 400
+    assert first_error(response)["field"].startswith("conversations[0]")
