@@ -18,8 +18,15 @@ OTHER_OPERATIONS = {"search", "merge", "list", "scroll"}
 Recorder = Callable[[Any, Any, list[Any]], None]
 
 
-def prepare(schema: Any, supply: TokenSupply, record: Recorder) -> type:
-    """Register the suite's auth and hooks on `schema`; returns its state machine."""
+# The time a scenario's workspace is frozen at (`prepare(..., frozen_at=app)`): what a step
+# answers may then depend on the steps before it, never on the wall clock (a snooze "in the
+# future", a second boundary), so hypothesis replays a scenario exactly.
+FROZEN_AT = 1_750_000_000
+
+
+def prepare(schema: Any, supply: TokenSupply, record: Recorder, frozen_app: Any = None) -> type:
+    """Register the suite's auth and hooks on `schema`; returns its state machine. With
+    `frozen_app`, each scenario's workspace starts with its clock frozen at FROZEN_AT."""
 
     @schema.auth(refresh_interval=None)
     class FreshWorkspace:
@@ -49,6 +56,13 @@ def prepare(schema: Any, supply: TokenSupply, record: Recorder) -> type:
         def setup(self) -> None:
             self.token = supply.next()
             COVERAGE.scenarios += 1
+            if frozen_app is not None:
+                frozen = frozen_app.test_client().post(
+                    "/_emulator/clock",
+                    json={"at": FROZEN_AT, "freeze": True},
+                    headers=bearer(self.token),
+                )
+                assert frozen.status_code == 200, frozen.get_json()
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             if _leaves_out_the_token(case):

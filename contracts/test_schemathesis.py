@@ -33,7 +33,10 @@ schema = load_schema(APP)
 Scenario = prepare(schema, SUPPLY, COVERAGE.record)
 # The conversation chain's own stateful phase: the same app, auth, hooks and checks.
 ConversationScenario = prepare(
-    load_schema(APP, stateful_only=CONVERSATION_PHASE_OPERATIONS), SUPPLY, COVERAGE.record
+    load_schema(APP, stateful_only=CONVERSATION_PHASE_OPERATIONS),
+    SUPPLY,
+    COVERAGE.record,
+    frozen_app=APP,
 )
 
 
