@@ -31,13 +31,6 @@ from tests import seeding
 APP = contract_app(temporary_database())
 schema = load_schema(APP)
 Scenario = prepare(schema, SUPPLY, COVERAGE.record)
-# The conversation chain's own stateful phase: the same app, auth, hooks and checks.
-ConversationScenario = prepare(
-    load_schema(APP, stateful_only=CONVERSATION_PHASE_OPERATIONS),
-    SUPPLY,
-    COVERAGE.record,
-    frozen_app=APP,
-)
 
 
 @schema.parametrize()
@@ -55,6 +48,16 @@ def test_the_stateful_phase_follows_the_conversation_links() -> None:
     """Issue 19: the conversation operations' own stateful phase (CONVERSATION_PHASE_OPERATIONS,
     contracts/schemathesis_support.py) follows the description's links to a 2xx from each of
     CONVERSATION_CHAIN_ANSWERED, with every check of the suite on every step."""
+    # Its own app and database, its scenarios' clocks frozen: what a step answers depends on
+    # the steps before it alone (not on what other tests left in a shared database, nor on the
+    # wall clock), so hypothesis replays each scenario exactly.
+    app = contract_app(temporary_database())
+    ConversationScenario = prepare(
+        load_schema(app, stateful_only=CONVERSATION_PHASE_OPERATIONS),
+        SUPPLY,
+        COVERAGE.record,
+        frozen_app=app,
+    )
     before = COVERAGE.stateful_answers.copy()
     settings = hypothesis.settings(
         ConversationScenario.TestCase.settings,
