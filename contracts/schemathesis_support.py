@@ -49,21 +49,6 @@ CONVERSATION_CHAIN = (
     "manageConversation",
     "retrieveConversation",
 )
-# Those of the chain the phase answers 2xx at least once at the fixed seed (a test says so).
-# manageConversation is not among them yet: its links are followed (the summary counts them),
-# but a link's body fields are each applied by chance over a generated body, and the five-step
-# path to a valid close (user, conversation, note, message, close) rarely comes out whole.
-CONVERSATION_CHAIN_ANSWERED = ("createConversation", "replyConversation", "retrieveConversation")
-CONVERSATION_PHASE_OPERATIONS = (
-    "createOrUpdateUser",  # a 1.4 user: the one contact maker schemathesis starts scenarios from
-    "CreateContact",
-    "createNote",
-    "createMessage",
-    "autoAssignConversation",
-    *CONVERSATION_CHAIN,
-)
-CONVERSATION_SCENARIOS = 40
-CONVERSATION_STEPS = 10
 
 # The checks the run must see at work (the summary says which never ran): schemathesis's defaults,
 # among them those the contract names (negative_data_rejection, positive_data_acceptance,
