@@ -208,6 +208,7 @@ _SEED_ITEM_REFUSALS = (
     # A seeded conversation's contact and parts meet the conversation operations' refusals.
     r"[\w.]+ not specified",
     r"no admin '.*'",
+    r"(admin|team) id '.*' is taken or not digits",  # an id an earlier item took
     r"from needs ",
     r"Body is required",
     r"Admin not found",
