@@ -297,12 +297,14 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
             r"^Custom attribute '.*' must be of type \w+$",
         )
     },
-    # 2.16 refuses model=conversation, which 2.11's enum (and the description's) lists.
+    # model=conversation, which 2.11's enum (and the description's) lists: 2.16 refuses it
+    # (Intercom's 422), and 1.x, which knew no conversation attributes, as any other model.
     "listDataAttributes": {
+        400: (r"^The Data Attribute model field must be either contact or company$",),
         422: (
             r"^model=conversation is no longer supported\. Use GET /conversations/attributes"
             r" instead$",
-        )
+        ),
     },
     "detachContactFromConversation": {422: (r"^Removing the last customer is not allowed$",)},
     # One of user_id, email or intercom_user_id, which query parameters cannot say.
