@@ -290,6 +290,22 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
         400: (r"^snoozed_until must be a time in the future$", r"^assignee_id is required$")
     },
     "createMessage": {422: (r"^No subject supplied for email message$",)},
+    # A conversation's custom attribute must be declared (by a seed) and of its data type.
+    "updateConversation": {
+        400: (
+            r"^Conversation attribute '.*' does not exist$",
+            r"^Custom attribute '.*' must be of type \w+$",
+        )
+    },
+    # model=conversation, which 2.11's enum (and the description's) lists: 2.16 refuses it
+    # (Intercom's 422), and 1.x, which knew no conversation attributes, as any other model.
+    "listDataAttributes": {
+        400: (r"^The Data Attribute model field must be either contact or company$",),
+        422: (
+            r"^model=conversation is no longer supported\. Use GET /conversations/attributes"
+            r" instead$",
+        ),
+    },
     "detachContactFromConversation": {422: (r"^Removing the last customer is not allowed$",)},
     # One of user_id, email or intercom_user_id, which query parameters cannot say.
     "lisDataEvents": {400: (r" not specified$",)},

@@ -14,9 +14,8 @@ blueprint = Blueprint("data_attributes", __name__)
 @blueprint.get("/data_attributes")
 def list_data_attributes() -> ResponseReturnValue:
     args = query()
-    model = data_attributes.parse_model(args.get("model"))
     include_archived = args.get("include_archived", "false").lower() == "true"
-    return ok(data_attributes.list_all(context(), model, include_archived))
+    return ok(data_attributes.list_all(context(), args.get("model"), include_archived))
 
 
 @blueprint.post("/data_attributes")

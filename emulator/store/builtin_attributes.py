@@ -88,9 +88,10 @@ def listed(model: str | None) -> list[dict[str, Any]]:
 
 def named(model: str, name: str) -> str | None:
     """The built-in attribute of `model` a custom attribute called `name` would clash with
-    (by `name` or `full_name`, ignoring case), or None."""
+    (by `name` or `full_name`, ignoring case), or None. Intercom publishes no built-in
+    attributes of a conversation: none clash there."""
     wanted = name.casefold()
-    for full_name, *_ in _BY_MODEL[model]:
+    for full_name, *_ in _BY_MODEL.get(model, ()):
         if wanted in (full_name.casefold(), full_name.rsplit(".", 1)[-1].casefold()):
             return full_name
     return None

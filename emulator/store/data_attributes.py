@@ -1,4 +1,12 @@
-"""Custom data attributes: the registry every custom attribute of a contact or company needs."""
+"""Custom data attributes: the registry every custom attribute of a contact, company or
+conversation needs.
+
+Conversation data attributes (`model: conversation`) are made in Intercom's settings, not by
+`POST /data_attributes`, whose `model` is contact or company [S2.11], [S2.16]; the emulator's
+seed declares them (emulator.store.seed). Until 2.16, `GET /data_attributes?model=conversation`
+lists them [S2.11]; 2.16 refuses that model (422 `parameter_invalid`, Intercom's message) and
+lists them under `GET /conversations/attributes` [S2.16], which the emulator does not serve.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +21,15 @@ from emulator.store import builtin_attributes, legacy_lists, validation
 from emulator.store.context import Context
 
 MODELS = ("contact", "company")
+CONVERSATION = "conversation"
+# 2.16 moved conversation attributes to `GET /conversations/attributes` [S2.16 listDataAttributes].
+CONVERSATION_LISTED_UNTIL = "2.16"
 DATA_TYPES = ("string", "integer", "float", "boolean", "datetime", "date")
 # 2.16's create request adds `options`: a list attribute, given at least two `{"value": …}`
 # options [S2.16 `create_data_attribute_request`]; both SDKs type it. The attribute is a string
 # one (Intercom's data_attribute object knows no `options` type) that lists its options.
 LIST_TYPE = "options"
-_MODEL_NOUN = {"contact": "people", "company": "company"}
+_MODEL_NOUN = {"contact": "people", "company": "company", CONVERSATION: "conversation"}
 # Letters, digits, currency symbols and hyphens [S2.16]; spaces and underscores appear in
 # Intercom's own examples ("Mithril Shirt", "paid_subscriber"). No '.' or '$' [DOC-1.4-USER].
 _NAME = re.compile(r"^[\w \-\u00a2-\u00a5\u20a0-\u20cf]+$")
@@ -92,36 +103,60 @@ def types_by_name(ctx: Context, model: str) -> dict[str, str]:
     return dict(rows)
 
 
-def list_all(ctx: Context, model: str | None, include_archived: bool) -> dict[str, Any]:
-    """`GET /data_attributes`, in the 1.x shape under a 1.x version (store.legacy_lists)."""
-    listed = {"type": "list", "data": every(ctx, model, include_archived)}
-    return legacy_lists.data_attribute_list(listed) if versions.is_legacy(ctx.version) else listed
+def list_all(ctx: Context, raw_model: str | None, include_archived: bool) -> dict[str, Any]:
+    """`GET /data_attributes?model=`, in the 1.x shape under a 1.x version (store.legacy_lists).
+    Conversation attributes are listed from 2.0 to 2.15 only: 1.x knew none."""
+    legacy = versions.is_legacy(ctx.version)
+    listed_here = not legacy and not versions.at_least(ctx.version, CONVERSATION_LISTED_UNTIL)
+    model = parse_model(raw_model, MODELS if legacy else (*MODELS, CONVERSATION))
+    if model == CONVERSATION and not listed_here:
+        # [S2.16 listDataAttributes 422 example]
+        raise ParameterInvalid(
+            "model=conversation is no longer supported. Use GET /conversations/attributes instead",
+            field="model",
+            status=422,
+        )
+    attributes = every(ctx, model, include_archived, conversations=listed_here)
+    listed = {"type": "list", "data": attributes}
+    return legacy_lists.data_attribute_list(listed) if legacy else listed
 
 
-def every(ctx: Context, model: str | None, include_archived: bool) -> list[dict[str, Any]]:
+def every(
+    ctx: Context, model: str | None, include_archived: bool, *, conversations: bool = True
+) -> list[dict[str, Any]]:
+    """The attributes of `model` (all models when None; conversation ones only if asked)."""
     sql = f"SELECT {_COLUMNS} FROM data_attributes WHERE workspace_id = ?"
     params: list[Any] = [ctx.workspace.id]
     if model:
         sql += " AND model = ?"
         params.append(model)
+    elif not conversations:
+        sql += " AND model != ?"
+        params.append(CONVERSATION)
     if not include_archived:
         sql += " AND archived = 0"
     rows = ctx.db.execute(sql + " ORDER BY id", params).fetchall()
-    # Intercom lists its own attributes too (`custom: false`) [S2.11 `GET /data_attributes`].
-    return builtin_attributes.listed(model) + [shape(ctx, row) for row in rows]
+    # Intercom lists its own attributes too (`custom: false`) [S2.11 `GET /data_attributes`];
+    # it publishes none of a conversation's.
+    own = [] if model == CONVERSATION else builtin_attributes.listed(model)
+    return own + [shape(ctx, row) for row in rows]
 
 
-def parse_model(raw: str | None) -> str | None:
+def parse_model(raw: str | None, models: tuple[str, ...] = MODELS) -> str | None:
+    """The `model` asked for (None: all); `models` are those the caller takes."""
     if raw in (None, ""):
         return None
-    if raw not in MODELS:
+    if raw not in models:
         raise ParameterInvalid(
             "The Data Attribute model field must be either contact or company", field="model"
         )
     return raw
 
 
-def create(ctx: Context, body: dict[str, Any], *, on_the_fly: bool = False) -> dict[str, Any]:
+def create(
+    ctx: Context, body: dict[str, Any], *, on_the_fly: bool = False, seeded: bool = False
+) -> dict[str, Any]:
+    """`POST /data_attributes`; a seed (`seeded`) may declare conversation attributes too."""
     validation.known_keys(
         body, ("name", "model", "data_type", "description", "options", "messenger_writable")
     )
@@ -131,7 +166,7 @@ def create(ctx: Context, body: dict[str, Any], *, on_the_fly: bool = False) -> d
     validation.required(body, "name", "name not specified")
     validation.required(body, "model", "model not specified")
     validation.required(body, "data_type", "data_type not specified")
-    parse_model(model)
+    parse_model(model, (*MODELS, CONVERSATION) if seeded else MODELS)
     if data_type not in (*DATA_TYPES, LIST_TYPE):
         raise ParameterInvalid("Data Type isn't an option", field="data_type")
     _check_name(ctx, name, model, builtins_taken=not on_the_fly)

@@ -4,6 +4,8 @@ A seed document (JSON or YAML) holds lists named after what they create. Each it
 the matching create operation takes, so a seed reads like the requests it replaces:
 
 - `data_attributes`: `POST /data_attributes` bodies (first: contacts and companies need them),
+  and conversation attributes (`model: conversation`), which Intercom's API cannot create
+  (they are made in its settings) and `PUT /conversations/{id}` needs,
 - `companies`: `POST /companies` bodies,
 - `contacts`: `POST /contacts` bodies,
 - `tags`: `POST /tags` bodies; a `users` item may name a contact by `email` or `external_id`
@@ -183,7 +185,7 @@ def create_one(ctx: Context, item: Item, check_item: ItemCheck | None) -> Any:
 
 
 def _data_attribute(ctx: Context, body: dict[str, Any]) -> int:
-    return int(data_attributes.create(ctx, body)["id"])
+    return int(data_attributes.create(ctx, body, seeded=True)["id"])
 
 
 def _company(ctx: Context, body: dict[str, Any]) -> str:

@@ -219,3 +219,29 @@ def test_a_seeded_conversation_names_its_contact_and_its_parts_kinds(client: Any
     response = client.post("/_emulator/seed", json=bad, check=False)
     assert response.status_code == 400
     assert first_error(response)["field"].startswith("conversations[0]")
+
+
+def test_a_conversation_attribute_must_be_declared_and_2_16_lists_none(client: Any) -> None:
+    """Refusals the description cannot express (contracts/schemathesis_support.py's
+    REFUSALS_BEYOND_THE_SCHEMA): `PUT /conversations/{id}` refuses an undeclared attribute
+    ("Conversation attribute 'x' does not exist", intercom-api-facts.md §9), 2.16 refuses
+    `GET /data_attributes?model=conversation` with 422 (2.16 listDataAttributes example), and
+    1.x, whose models were users and companies, with 400 (the contract run met it)."""
+    contact = client.post("/contacts", json={"email": "c@example.org"}).get_json()
+    opened = {"from": {"type": "user", "id": contact["id"]}, "body": "Hi"}
+    started = client.post("/conversations", json=opened).get_json()
+    path = f"/conversations/{started['conversation_id']}"
+    refused = client.put(path, json={"custom_attributes": {"0": "x"}})
+    assert refused.status_code == 400
+    assert first_error(refused)["message"] == "Conversation attribute '0' does not exist"
+    newer = {"Intercom-Version": "2.16"}
+    listed = client.get("/data_attributes?model=conversation", headers=newer, check=False)
+    assert listed.status_code == 422
+    assert first_error(listed)["message"].startswith("model=conversation is no longer supported")
+    # 1.x knew no conversation attributes: the model is refused as any unknown one is there.
+    legacy = {"Intercom-Version": "1.4"}
+    listed = client.get("/data_attributes?model=conversation", headers=legacy, check=False)
+    assert listed.status_code == 400
+    assert first_error(listed)["message"] == (
+        "The Data Attribute model field must be either contact or company"
+    )

@@ -277,6 +277,12 @@ def test_reply_to_the_contacts_last_conversation_with_attachments(client):
 
 
 def test_plaintext_display_and_update(client):
+    # Conversation attributes are declared first (tests/emulator/test_conversation_attributes.py).
+    attributes = [
+        {"name": name, "model": "conversation", "data_type": "string"}
+        for name in ("issue_type", "priority")
+    ]
+    assert client.post("/_emulator/seed", json={"data_attributes": attributes}).status_code == 200
     contact_id = new_contact(client)
     conversation_id = start(client, contact_id, body="<p>Hello <b>there</b></p>")["conversation_id"]
     plain = client.get(f"/conversations/{conversation_id}?display_as=plaintext").get_json()

@@ -162,6 +162,12 @@ def conversations(call: Recorder, user: dict[str, Any]) -> None:
     call("GET", path)
     as_admin = {"type": "admin", "admin_id": admin}
     call("POST", f"{path}/reply", json={"message_type": "comment", **as_admin, "body": "Soon"})
+    # A conversation attribute is declared first (by the seed: Intercom makes them in its
+    # settings), after GET /data_attributes: 2.11's data_attribute names no `conversation` model.
+    declared = {
+        "data_attributes": [{"name": "order", "model": "conversation", "data_type": "string"}]
+    }
+    assert post_seed(call.api, declared).status_code == 200
     call("PUT", path, json={"read": True, "custom_attributes": {"order": "A-1"}})
     call(
         "POST",

@@ -21,7 +21,7 @@ import binascii
 from typing import Any
 
 from emulator.errors import NotFound, ParameterInvalid, UserNotFound
-from emulator.store import admins, contacts, events, tags, teams, validation
+from emulator.store import admins, contacts, custom_attributes, events, tags, teams, validation
 from emulator.store.contacts import records as contact_records
 from emulator.store.context import Context
 from emulator.store.conversations import messages, records, shape, transitions
@@ -185,7 +185,8 @@ def _assignee(ctx: Context, body: dict[str, Any]) -> tuple[str, str | None]:
 def update(
     ctx: Context, conversation_id: str, body: dict[str, Any], args: dict[str, str]
 ) -> dict[str, Any]:
-    """`PUT /conversations/{id}`: `read` and `custom_attributes` (strings, numbers, booleans;
+    """`PUT /conversations/{id}`: `read` and `custom_attributes`, each a declared conversation
+    data attribute (emulator.store.custom_attributes: strings, numbers, booleans of its type;
     null removes one)."""
     validation.known_keys(body, ("read", "custom_attributes"))
     record = records.require(ctx, conversation_id)
@@ -194,14 +195,7 @@ def update(
         raise ParameterInvalid("read must be a boolean", field="read")
     attributes = body.get("custom_attributes")
     if attributes is not None:
-        if not isinstance(attributes, dict):
-            raise ParameterInvalid("custom_attributes must be an object", field="custom_attributes")
-        for name, value in attributes.items():
-            if isinstance(value, list | dict):
-                raise ParameterInvalid(
-                    f"Custom attribute '{name}' must be a string, number or boolean",
-                    field=f"custom_attributes.{name}",
-                )
+        custom_attributes.check(ctx, "conversation", attributes)
     transitions.updated(ctx, record, read, attributes)
     return _shown(ctx, record["seq"], args)
 
