@@ -144,9 +144,9 @@ class Server:
 
 def default_threads() -> int:
     """`emulator serve`'s default threads per worker on its default server."""
-    from emulator import server
+    from emulator import config
 
-    return server.DEFAULT_THREADS["granian"]
+    return config.DEFAULT_THREADS["granian"]
 
 
 class Emulator(Server):

@@ -1,47 +1,25 @@
-"""Helpers for the delivery contracts: running the installed ``translator`` command, and checking
-request bodies against the description the emulator serves. The scenarios' event files, checks
-and reader (``build_scenario``, ``compare_events``, ``IntercomReader``) live in
-``translator.verify`` and are re-exported here for the suites that use them.
+"""Helpers for the delivery contracts: checking request bodies against the description the
+emulator serves. The scenarios' event files, checks and reader (``build_scenario``,
+``compare_events``, ``IntercomReader``) and the way to run the ``translator`` command
+(``TRANSLATOR``, ``translator_command``, ``run_translator``) live in ``translator.verify`` and are
+re-exported here for the suites that use them.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import requests
 
-# The scenarios' data, checks and reader ship in the package (`translator verify` runs them).
+# The scenarios' data, checks, reader and translator runner ship in the package (verify uses them).
 from translator.verify.events import Scenario, build_scenario, compare_events, iso  # noqa: F401
 from translator.verify.reader import IntercomReader  # noqa: F401
-
-# The console script installed beside this interpreter (`pip install -e .`).
-TRANSLATOR = [str(Path(sys.executable).parent / "translator")]
-
-
-def translator_command(*args: str) -> list[str]:
-    return [*TRANSLATOR, *args]
-
-
-def run_translator(
-    args: list[str], cwd: Path, timeout: float = 120, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    """``translator ARGS`` in ``cwd``; the token comes from ``args`` or ``env``, never inherited."""
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    environment.pop("INTERCOM_TOKEN", None)
-    environment.update(env or {})
-    return subprocess.run(
-        translator_command(*args),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=environment,
-    )
+from translator.verify.workspace import (  # noqa: F401
+    TRANSLATOR,
+    run_translator,
+    translator_command,
+)
 
 
 class RequestSchemas:

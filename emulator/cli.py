@@ -9,9 +9,12 @@ from typing import Any
 
 import click
 
-from emulator import control_cli, server, sessions, startup, webhooks_cli
+from emulator import config as configuration
+from emulator import control_cli, webhooks_cli
 from emulator import settings as declared
-from emulator.config import ConfigError, build
+
+# `serve`'s own modules (the server, the app, the database) are imported when it runs, so
+# `--version`, `--help` and the control commands start without them.
 
 
 def _flag_type(setting: declared.Setting) -> Any:
@@ -139,7 +142,7 @@ def main() -> None:
 @click.option(
     "--server",
     "server_name",
-    type=click.Choice(server.SERVERS),
+    type=click.Choice(configuration.SERVERS),
     default="granian",
     show_default=True,
     envvar="EMULATOR_SERVER",
@@ -163,8 +166,10 @@ def serve(
     **setting_flags: Any,
 ) -> None:
     """Serve the emulated Intercom API until Ctrl-C."""
+    from emulator import server, sessions, startup
+
     if threads is None:
-        threads = server.DEFAULT_THREADS[server_name]
+        threads = configuration.DEFAULT_THREADS[server_name]
     if not admin_token and not _is_loopback(host):
         raise click.UsageError(
             f"--host {host} is reachable from other machines: pass --admin-token to protect "
@@ -172,8 +177,10 @@ def serve(
         )
     chosen = {name: value for name, value in setting_flags.items() if value is not None}
     try:
-        config = build(db_path, tokens, config_file, chosen, allowed_hosts, max_workspaces)
-    except ConfigError as exc:
+        config = configuration.build(
+            db_path, tokens, config_file, chosen, allowed_hosts, max_workspaces
+        )
+    except configuration.ConfigError as exc:
         raise startup.StartupError(str(exc)) from None
     startup.check(config)
     config["WEBHOOK_ALLOWED_HOSTS"] = [*webhook_allowed_hosts, *config["WEBHOOK_ALLOWED_HOSTS"]]

@@ -35,6 +35,11 @@ from emulator.errors import IntercomError
 
 # Enough for a long test suite's fresh tokens; a bound all the same.
 DEFAULT_MAX_WORKSPACES = 10_000
+# The WSGI servers `emulator serve --server` runs on (emulator.server), and the threads per
+# worker on each unless --threads says otherwise. Here, not in emulator.server, so the command
+# line is built without importing a server.
+SERVERS = ("granian", "gunicorn")
+DEFAULT_THREADS = {"granian": 4, "gunicorn": 1}
 _TOP_LEVEL = (
     "allowed_hosts",
     "max_workspaces",

@@ -4,9 +4,10 @@ becomes one `ControlError` whose message is a sentence a person can act on."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -31,6 +32,8 @@ class ControlClient:
     def __init__(
         self, url: str, token: str | None, admin_token: str | None = None, timeout: float = 30.0
     ) -> None:
+        import requests  # here, not at the top: `emulator --help` and `--version` need none of it
+
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
@@ -41,6 +44,8 @@ class ControlClient:
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """`method /_emulator/<path>`; its JSON answer, or ControlError saying what went wrong."""
+        import requests
+
         target = f"{self.url}/_emulator/{path}"
         try:
             response = self.session.request(method, target, timeout=self.timeout, **kwargs)

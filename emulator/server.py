@@ -30,13 +30,10 @@ from granian.server.mp import MPServer
 from emulator import database_file, migrations
 from emulator import db as database
 
-SERVERS = ("granian", "gunicorn")
 # The WSGI environ key of a callable that cuts the client's connection (the `drop` fault).
 DROP_CONNECTION = "emulator.drop_connection"
 # A request line and headers larger than this are refused by granian (431) unread.
 MAX_HEAD_BYTES = 64 * 1024
-# Threads per worker unless --threads says otherwise.
-DEFAULT_THREADS = {"granian": 4, "gunicorn": 1}
 # How long a worker may take to finish the requests in flight after SIGTERM or Ctrl-C.
 GRACEFUL_SECONDS = 5
 # A client has this long to send a request's head once its connection is open (granian).

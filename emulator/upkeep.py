@@ -60,6 +60,7 @@ class Upkeep:
         self.storage = storage
         self._checkpointed_after = 0
         self._db: sqlite_utils.Database | None = None  # the thread's own, opened when needed
+        self._closer: weakref.finalize | None = None
 
     def wake(self) -> None:
         """Do the chores now rather than at the next tick (the log is due to be moved)."""
@@ -103,9 +104,17 @@ class Upkeep:
     def _connection(self) -> sqlite_utils.Database:
         if self._db is None:
             self._db = database.open_database(self.storage.path, autocheckpoint=False)
-            # Closed with the Upkeep (the app gone), by whichever thread drops it last.
-            weakref.finalize(self, self._db.conn.close)
+            # Closed with the Upkeep (the app gone), by whichever thread drops it last; at exit
+            # by `stop`, once the thread is done with it (never under a chore).
+            self._closer = weakref.finalize(self, self._db.conn.close)
+            self._closer.atexit = False
         return self._db
+
+    def close(self) -> None:
+        """Close the thread's connection (`stop` does, the thread stopped)."""
+        if self._closer is not None:
+            self._closer()  # closes it, once
+        self._db = self._closer = None
 
 
 _watched: weakref.WeakSet[Upkeep] = weakref.WeakSet()
@@ -130,6 +139,12 @@ def start(storage: database.Storage) -> Upkeep | None:
             _stop.clear()
             _thread = threading.Thread(target=_run, name="emulator-upkeep", daemon=True)
             _thread.start()
+            # Exit handlers run last registered first. weakref.finalize's, which closes the
+            # shared file the thread reads (emulator.shared), is registered by then (the
+            # storage was mapped before this call); `stop` must run before it, or the last
+            # chore meets closed files.
+            atexit.unregister(stop)
+            atexit.register(stop)
     return keeper
 
 
@@ -145,13 +160,17 @@ def _run() -> None:
 
 
 def stop() -> None:
-    """Finish the chore in progress and stop the thread (at exit, so no batch of journal
-    entries is cut short)."""
+    """Do the chores still due, stop the thread, then close its connections (at exit, so no
+    batch of journal entries is cut short and no chore meets a closed connection)."""
     thread = _thread
     _stop.set()
     _wake.set()
     if thread is not None and thread is not threading.current_thread():
         thread.join(timeout=5)
+        if thread.is_alive():  # a chore still running: leave its connection to the process's end
+            return
+    for keeper in list(_watched):
+        keeper.close()
 
 
 def _after_fork_in_child() -> None:
@@ -165,4 +184,3 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(stop)

@@ -6,6 +6,7 @@ name one."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,38 @@ def test_version_names_the_installed_package(main) -> None:
     result = CliRunner().invoke(main, ["--version"], prog_name="intercom-x")
     assert result.exit_code == 0
     assert result.output == f"intercom-x, version {importlib.metadata.version(PROJECT['name'])}\n"
+
+
+# Runs the emulator's command in a fresh interpreter, then names the modules it loaded of
+# those that make up the app, its servers and the control commands' HTTP client.
+_IN_A_FRESH_INTERPRETER = """
+import json, sys
+from emulator.cli import main
+try:
+    main(sys.argv[1:], prog_name="emulator", terminal_width=80)
+except SystemExit as exit:
+    packages = ("flask", "werkzeug", "granian", "gunicorn", "requests")
+    modules = ("emulator.app", "emulator.routes")
+    loaded = [m for m in sys.modules if m.split(".")[0] in packages or m.startswith(modules)]
+    print(json.dumps({"code": exit.code, "loaded": sorted(loaded)}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("option", ["--version", "--help"])
+def test_version_and_help_answer_without_loading_the_app(option: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _IN_A_FRESH_INTERPRETER, option],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert json.loads(done.stderr) == {"code": 0, "loaded": []}
+    if option == "--version":
+        assert done.stdout == f"emulator, version {importlib.metadata.version(PROJECT['name'])}\n"
+    else:  # the whole program's help, every command listed
+        runner = CliRunner()
+        shown = runner.invoke(emulator_main, [option], prog_name="emulator", terminal_width=80)
+        assert done.stdout == shown.output and "  serve " in shown.output
 
 
 def test_the_license_file_is_the_declared_one() -> None:

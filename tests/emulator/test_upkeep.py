@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -107,3 +110,59 @@ def test_acknowledged_writes_survive_kill_9_with_the_thread_behind(tmp_path: Pat
     finally:
         conn.conn.close()
     assert set(acknowledged) <= names
+
+
+# A program that serves two writes from an in-process app and exits with the thread's
+# connection open and a checkpoint due: the thread tends only when woken (its tick an hour),
+# so the last chore is the one at exit.
+_EXIT_PROGRAM = textwrap.dedent(
+    """
+    import shutil, sqlite3, sys, time
+    from emulator import inprocess, upkeep
+
+    upkeep.TICK_SECONDS = 3600
+    path = sys.argv[1]
+    app = inprocess.create_app(path)
+    client = app.test_client()
+    headers = {"Authorization": "Bearer exiting"}
+
+    def create(email):
+        return client.post("/contacts", json={"email": email}, headers=headers).status_code == 200
+
+    def in_main_file(email):
+        shutil.copyfile(path, path + ".copy")  # the database file alone, without its WAL
+        try:
+            with sqlite3.connect(path + ".copy") as alone:
+                sql = "SELECT count(*) FROM contacts WHERE email = ?"
+                return alone.execute(sql, [email]).fetchone()[0] == 1
+        except sqlite3.DatabaseError:
+            return False
+
+    assert create("first@example.com")
+    app.extensions["upkeep"].wake()
+    deadline = time.monotonic() + 30
+    # Checkpointed by the thread: its connection is open.
+    while not in_main_file("first@example.com"):
+        assert time.monotonic() < deadline, "the thread never checkpointed"
+        time.sleep(0.02)
+    assert create("last@example.com")
+    print("served")
+    """
+)
+
+
+def test_an_app_exits_quietly_and_its_last_write_reaches_the_database_file(tmp_path: Path):
+    db_path = tmp_path / "exiting.db"
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_PROGRAM, str(db_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "served"), done.stderr
+    # At exit the thread did its last chore before its connection and files were closed.
+    assert "Cannot operate on a closed database" not in done.stderr
+    assert done.stderr == ""
+    copy = tmp_path / "file-only.db"
+    shutil.copyfile(db_path, copy)
+    assert rows_in_table(copy, "SELECT count(*) FROM contacts WHERE email = 'last@example.com'")

@@ -10,6 +10,7 @@ from emulator.store import validation
 from emulator.store.contacts import pages, records
 from emulator.store.contacts.shape import shape
 from emulator.store.context import Context
+from emulator.store.cursor_pages import Order
 from emulator.store.search import Expr
 
 # Listed contacts: live ones. Archived contacts leave the list but can still be retrieved by
@@ -47,5 +48,5 @@ def list_page(ctx: Context, args: dict[str, str]) -> dict[str, Any]:
     _check_legacy_page(args.get("page"))
     where = Expr(LISTED, (ctx.workspace.id,))
     return pages.page_of(
-        ctx, where, pages.Order(Expr("seq")), per_page, args.get("starting_after") or None
+        ctx, where, Order(Expr("seq")), per_page, args.get("starting_after") or None
     )

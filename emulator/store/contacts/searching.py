@@ -22,6 +22,7 @@ from emulator.limits import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from emulator.store import data_attributes, validation
 from emulator.store.contacts import pages, reading
 from emulator.store.context import Context
+from emulator.store.cursor_pages import Order
 from emulator.store.search import Expr, Field, compile_query
 
 SORT_ORDERS = ("ascending", "descending")
@@ -156,7 +157,7 @@ def _pagination(raw: Any) -> tuple[int, str | None]:
     return per_page, starting_after or None
 
 
-def _order(ctx: Context, raw: Any) -> pages.Order:
+def _order(ctx: Context, raw: Any) -> Order:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -179,7 +180,7 @@ def _order(ctx: Context, raw: Any) -> pages.Order:
         # Unary + keeps SQLite from walking the sort column's index instead of using the
         # filter's (an email lookup must not scan every contact in created_at order).
         key = Expr(f"+{value.sql}", value.params)
-    return pages.Order(key, descending=order == "descending")
+    return Order(key, descending=order == "descending")
 
 
 def search(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """`GET /conversations` and `POST /conversations/search` [S2.11 listConversations,
 searchConversations]: `conversation.list` pages of 20 by default, at most 150, with a cursor
-(`pages.next.starting_after`) as contact lists have (emulator.store.contacts.pages). Listed
+(`pages.next.starting_after`) as contact lists have (emulator.store.cursor_pages). Listed
 conversations carry no `conversation_parts` (Intercom's `conversation_list_item` has none).
 
 The search takes the contact search's query language and limits (emulator.store.search: two
@@ -15,14 +15,13 @@ conversation is searchable as soon as it is written (Intercom's index may lag).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from emulator.errors import ParameterInvalid, ParameterNotFound
-from emulator.store import validation
-from emulator.store.contacts.pages import Order, decode_cursor, encode_cursor
+from emulator.store import cursor_pages, validation
 from emulator.store.context import Context
 from emulator.store.conversations import records, shape
+from emulator.store.cursor_pages import Order
 from emulator.store.search import Expr, Field, compile_query
 
 PER_PAGE_DEFAULT = 20  # "The default is `20` results per page" [S2.11 listConversations]
@@ -150,44 +149,16 @@ def _body_words(node: Any) -> Any:
 def _page(
     ctx: Context, where: Expr, order: Order, per_page: int, starting_after: str | None
 ) -> dict[str, Any]:
-    (total,) = ctx.db.execute(
-        f"SELECT count(*) FROM conversations WHERE {where.sql}", where.params
-    ).fetchone()
-    page, condition = 1, where
-    if starting_after:
-        page, key, seq = decode_cursor(starting_after)
-        beyond = "<" if order.descending else ">"
-        k = order.key
-        condition = Expr(
-            f"{where.sql} AND ({k.sql} {beyond} ? OR ({k.sql} = ? AND seq {beyond} ?))",
-            (*where.params, *k.params, key, *k.params, key, seq),
-        )
-    direction = "DESC" if order.descending else "ASC"
-    rows = ctx.db.execute(
-        f"SELECT {records.COLUMN_LIST}, {order.key.sql} FROM conversations WHERE {condition.sql}"
-        f" ORDER BY {order.key.sql} {direction}, seq {direction} LIMIT ?",
-        [*order.key.params, *condition.params, *order.key.params, per_page + 1],
-    ).fetchall()
-    shown = rows[:per_page]
-    pages: dict[str, Any] = {
-        "type": "pages",
-        "page": page,
-        "per_page": per_page,
-        "total_pages": math.ceil(total / per_page),
-    }
-    if len(rows) > per_page:
-        pages["next"] = {
-            "page": page + 1,
-            "per_page": per_page,
-            "starting_after": encode_cursor(page + 1, shown[-1][-1], shown[-1][0]),
-        }
+    page = cursor_pages.page_of(
+        ctx, "conversations", records.COLUMN_LIST, where, order, per_page, starting_after
+    )
     return {
         "type": "conversation.list",
         "conversations": [
-            shape.conversation(ctx, records.as_dict(ctx, row[:-1]), parts=False) for row in shown
+            shape.conversation(ctx, records.as_dict(ctx, row), parts=False) for row in page.rows
         ],
-        "total_count": total,
-        "pages": pages,
+        "total_count": page.total,
+        "pages": page.pages,
     }
 
 
