@@ -11,8 +11,8 @@ exactly at each insert, emulator.store.journal):
 - checkpointing SQLite's WAL into the database file, with its fsyncs: SQLite runs one in the
   connection whose commit passes 1,000 pages, before that request can answer. Request
   connections of a database the thread tends have the automatic checkpoint off; the thread
-  runs a passive one (it never waits for, nor blocks, a reader or a writer) every `TICK_SECONDS`
-  after a write.
+  runs a passive one (it never waits for, nor blocks, a reader or a writer) after writes, at
+  most once every `TICK_SECONDS`.
 
 Nothing a client was promised moves: a write is committed before its answer leaves, as before
 (a checkpoint copies committed pages; it makes nothing durable that was not), and a read's
@@ -27,6 +27,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 import weakref
 
 import sqlite_utils
@@ -46,6 +47,7 @@ class Upkeep:
     def __init__(self, storage: database.Storage) -> None:
         self.storage = storage
         self._checkpointed_after = 0
+        self._checkpointed_at = float("-inf")  # monotonic time of the last checkpoint
         self._db: sqlite_utils.Database | None = None  # the thread's own, opened when needed
 
     def wake(self) -> None:
@@ -61,10 +63,18 @@ class Upkeep:
         shared = self.storage.shared
         if shared.pending_bytes() * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES:
             journal.flush(self._connection(), shared)
-        if database.writes_ended(self.storage.path) != self._checkpointed_after:
+        ended = database.writes_ended(self.storage.path)
+        if ended != self._checkpointed_after and self._checkpoint_due():
             # Writes ended here and now (a flush) are in this checkpoint too.
-            self._checkpointed_after = database.writes_ended(self.storage.path)
+            self._checkpointed_after = ended
+            self._checkpointed_at = time.monotonic()
             self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _checkpoint_due(self) -> bool:
+        """At most one checkpoint a tick: under a load of reads the log is moved a hundred
+        times a second, and a checkpoint after each move (a copy and two fsyncs) cost more
+        than the moves (see bench/explanations.py)."""
+        return time.monotonic() - self._checkpointed_at >= TICK_SECONDS
 
     def _connection(self) -> sqlite_utils.Database:
         if self._db is None:
