@@ -11,14 +11,14 @@ exactly at each insert, emulator.store.journal):
 - checkpointing SQLite's WAL into the database file, with its fsyncs: SQLite runs one in the
   connection whose commit passes 1,000 pages, before that request can answer. Request
   connections of a database the thread tends have the automatic checkpoint off; the thread
-  runs a passive one (it never waits for, nor blocks, a reader or a writer) every `TICK_SECONDS`
-  after a write. Under writes that never pause, a passive checkpoint never reaches the last
-  frame, and SQLite starts the WAL over only once one has: the WAL grew by every commit (813 MB
-  in 24 s of `make bench`'s events beside a 10 MB database). So once the WAL holds
-  `RESTART_PAGES` pages, the thread takes the writers' turn (as a writer would, between two
-  transactions) and finishes the checkpoint, so the next writer starts the WAL over from its
-  first page: a pause for writers of the frames written since the last tick, as SQLite's own
-  automatic checkpoint would make.
+  runs a passive one (it never waits for, nor blocks, a reader or a writer) after writes, at
+  most once every `TICK_SECONDS`. Under writes that never pause, a passive checkpoint never
+  reaches the last frame, and SQLite starts the WAL over only once one has: the WAL grew by
+  every commit (813 MB in 24 s of `make bench`'s events beside a 10 MB database). So once the
+  WAL holds `RESTART_PAGES` pages, the thread takes the writers' turn (as a writer would,
+  between two transactions) and finishes the checkpoint, so the next writer starts the WAL over
+  from its first page: a pause for writers of the frames written since the last tick, as
+  SQLite's own automatic checkpoint would make.
 
 Nothing a client was promised moves: a write is committed before its answer leaves, as before
 (a checkpoint copies committed pages; it makes nothing durable that was not), and a read's
@@ -34,6 +34,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import weakref
 
 import sqlite_utils
@@ -59,6 +60,7 @@ class Upkeep:
     def __init__(self, storage: database.Storage) -> None:
         self.storage = storage
         self._checkpointed_after = 0
+        self._checkpointed_at = float("-inf")  # monotonic time of the last checkpoint
         self._db: sqlite_utils.Database | None = None  # the thread's own, opened when needed
         self._closer: weakref.finalize | None = None
 
@@ -75,9 +77,11 @@ class Upkeep:
         shared = self.storage.shared
         if shared.pending_bytes() * shared_memory.MOVE_FRACTION >= shared_memory.LOG_BYTES:
             journal.flush(self._connection(), shared)
-        if database.writes_ended(self.storage.path) != self._checkpointed_after:
+        ended = database.writes_ended(self.storage.path)
+        if ended != self._checkpointed_after and self._checkpoint_due():
             # Writes ended here and now (a flush) are in this checkpoint too.
-            self._checkpointed_after = database.writes_ended(self.storage.path)
+            self._checkpointed_after = ended
+            self._checkpointed_at = time.monotonic()
             _busy, wal_pages, _copied = (
                 self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             )
@@ -100,6 +104,12 @@ class Upkeep:
         finally:
             conn.release_turn()
             run(conn, f"PRAGMA busy_timeout = {database.BUSY_TIMEOUT_MS}")
+
+    def _checkpoint_due(self) -> bool:
+        """At most one checkpoint a tick: under a load of reads the log is moved a hundred
+        times a second, and a checkpoint after each move (a copy and two fsyncs) cost more
+        than the moves (see bench/explanations.py)."""
+        return time.monotonic() - self._checkpointed_at >= TICK_SECONDS
 
     def _connection(self) -> sqlite_utils.Database:
         if self._db is None:
