@@ -31,23 +31,33 @@ print(time.perf_counter() - started)
 """
 
 
+def _canned(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """A WSGI app that answers the same bytes to anything: through the adapters, what a call
+    costs the client library and the adapter alone."""
+    environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
+    return [b"{}"]
+
+
 def _callers(app: Any, token: str) -> dict[str, Callable[[str, str, Any], Any]]:
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     session = inprocess.requests_session(app, token)
     client = inprocess.httpx_client(app)
-    flask = app.test_client()
     base = inprocess.DEFAULT_BASE_URL
-    return {
+    callers: dict[str, Callable[[str, str, Any], Any]] = {
         "requests adapter": lambda method, path, body: session.request(
             method, base + path, json=body
         ),
         "httpx transport": lambda method, path, body: client.request(
             method, path, json=body, headers=headers
         ),
-        "Flask test client": lambda method, path, body: flask.open(
-            path, method=method, json=body, headers=headers
-        ),
     }
+    if hasattr(app, "test_client"):  # the app's own work, without a client library
+        flask = app.test_client()
+        callers["Flask test client"] = lambda method, path, body: flask.open(
+            path, method=method, json=body, headers=headers
+        )
+    return callers
 
 
 def _per_call_ms(call: Callable[[str, str, Any], Any], route: str, ids: list[str], n: int) -> float:
@@ -90,6 +100,24 @@ def measure(calls: int, repeats: int) -> dict[str, Any]:
                 + "  ".join(f"{route} {ms:.3f} ms" for route, ms in per_call[name].items()),
                 flush=True,
             )
+        # The clients alone: the same calls to an app that does no work.
+        floor = {
+            name: {
+                route: statistics.median(
+                    _per_call_ms(call, route, ids, calls) for _ in range(repeats)
+                )
+                for route in ROUTES
+            }
+            for name, call in _callers(_canned, token).items()
+        }
+        print(
+            "  the clients alone (an app answering canned bytes): "
+            + "; ".join(
+                f"{name} " + " ".join(f"{route} {ms:.3f} ms" for route, ms in by_route.items())
+                for name, by_route in floor.items()
+            ),
+            flush=True,
+        )
     _startup_seconds()  # writes the bytecode an installed package ships with
     startups = [_startup_seconds() for _ in range(repeats)]
     print(f"  in-process start-up to first answer {statistics.median(startups):.2f} s", flush=True)
@@ -98,6 +126,7 @@ def measure(calls: int, repeats: int) -> dict[str, Any]:
         "repeats": repeats,
         "ms_per_call": per_call,
         "ms_per_call_runs": runs,
+        "ms_per_call_clients_alone": floor,
         "startup_s": statistics.median(startups),
         "startup_runs_s": startups,
     }

@@ -63,6 +63,7 @@ def _plan(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "startup": lambda: {
             "servers": startup.server_startups(1 if q else 3),
             "pytest": startup.pytest_fixture_costs(1 if q else 3),
+            "parts": startup.startup_parts(1 if q else 3),
         },
         "translator": lambda: _translator(q),
         "profiles": lambda: {

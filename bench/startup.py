@@ -7,6 +7,7 @@ and many such tests (the cost per test is the slope between the last two).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -22,6 +23,30 @@ MANY_TESTS = 50
 _WORKSPACE_TEST = """
 def test_{n}(intercom_workspace):
     assert intercom_workspace.get("/me").status_code == 200
+"""
+# A start's parts in one fresh process, as `emulator serve` goes through them before granian
+# forks its workers (each worker then builds its own app), and the same for the bare app.
+_PARTS = """
+import json, os, sys, tempfile, time
+marks = [time.perf_counter()]
+if sys.argv[1] == "emulator":
+    import emulator.app, emulator.server
+    marks.append(time.perf_counter())
+    app = emulator.app.create_app({"DATABASE": os.path.join(tempfile.mkdtemp(), "e.db")})
+else:
+    os.environ["CEILING_DB"] = os.path.join(tempfile.mkdtemp(), "c.db")
+    import granian.server.mp
+    import bench.ceiling_app
+    marks.append(time.perf_counter())
+    app = bench.ceiling_app.app
+marks.append(time.perf_counter())
+# The emulator's first 200 on GET /me, as server_startups waits for; the bare app's first answer
+# (a contact it does not have).
+answer = app.test_client().get("/me" if sys.argv[1] == "emulator" else "/contacts/none",
+                                headers={"Authorization": "Bearer startup"})
+marks.append(time.perf_counter())
+print(json.dumps({"import_s": marks[1] - marks[0], "build_s": marks[2] - marks[1],
+                  "first_answer_s": marks[3] - marks[2], "status": answer.status_code}))
 """
 _PLAIN_TEST = """
 def test_plain():
@@ -52,6 +77,43 @@ def server_startups(repeats: int) -> dict[str, Any]:
             f"  {kind.label:30} first answer after {statistics.median(timings):.2f} s", flush=True
         )
     return results
+
+
+def startup_parts(repeats: int) -> dict[str, Any]:
+    """Where a start goes, per app: importing its modules (the server's included), building the
+    app, and its first answer in process (medians of fresh processes, bytecode written first)."""
+    results: dict[str, Any] = {}
+    for name in ("emulator", "ceiling"):
+        runs = [_parts(name) for _ in range(repeats + 1)][1:]
+        results[name] = {
+            part: statistics.median(run[part] for run in runs)
+            for part in ("import_s", "build_s", "first_answer_s")
+        }
+        print(
+            f"  {name} start-up parts: "
+            + ", ".join(f"{part} {seconds:.3f}" for part, seconds in results[name].items()),
+            flush=True,
+        )
+    return results
+
+
+def _parts(name: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PARTS, name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=servers.ROOT,
+        env=servers.without_bytecode_ban(os.environ),
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the start-up parts of {name} failed:\n{done.stdout}\n{done.stderr}")
+    parts = json.loads(lines[-1])
+    expected = 200 if name == "emulator" else 404
+    if parts.pop("status") != expected:
+        raise RuntimeError(f"{name} did not answer {expected} on its first request: {parts}")
+    return parts
 
 
 def _pytest_seconds(workdir: Path, source: str) -> float:

@@ -92,13 +92,24 @@ def _localise_refs(node: Any, prefix: str) -> Any:
     return out
 
 
+def _copy(document: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a description. Through orjson when it holds only JSON's types (what the
+    parse cache gives): `copy.deepcopy` of the whole description, twice, was the largest part of
+    building the app (0.29 of 0.7 s profiled)."""
+    try:
+        copied: dict[str, Any] = orjson.loads(orjson.dumps(document))
+    except TypeError:  # a fresh YAML parse can hold what JSON cannot (a date, a number key)
+        return copy.deepcopy(document)
+    return copied
+
+
 def merge(surface: dict[str, Any], control: dict[str, Any]) -> dict[str, Any]:
     """One document: Intercom's surface, plus the control API's paths, tags and components.
 
     A path or a component defined twice (differently) is an error, not a silent override.
     """
     control = _localise_refs(control, SURFACE_FILE)
-    merged = copy.deepcopy(surface)
+    merged = _copy(surface)
     merged["tags"] = [*merged.get("tags", []), *control.get("tags", [])]
     for path, item in control.get("paths", {}).items():
         if path in merged["paths"]:
@@ -119,7 +130,7 @@ def merge(surface: dict[str, Any], control: dict[str, Any]) -> dict[str, Any]:
 
 def without_planned(document: dict[str, Any]) -> dict[str, Any]:
     """The document less its planned operations, the links to them and tags left unused."""
-    served = copy.deepcopy(document)
+    served = _copy(document)
     for path, item in list(served["paths"].items()):
         for method in METHODS:
             if method in item and is_planned(item[method]):
