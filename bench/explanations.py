@@ -80,7 +80,7 @@ _SERVED_GAP = (
     " `Host` check keeps its answer for an address instead of parsing `127.0.0.1` every request"
     " (~3% of a GET in the app). And the WAL no longer grows without end: under writes that"
     " never paused the upkeep's passive checkpoint never reached the last frame, so SQLite"
-    " never started the WAL over; in the first run of this session each repeat's writes were"
+    " never started the WAL over; in a `make bench` before the change each repeat's writes were"
     " slower than the last (POST /events 1,624, then 652 req/s) while the WAL passed 800 MB"
     " beside a 10 MB database. Past 1,000 pages the thread now finishes the checkpoint in the"
     " writers' turn (tests/reliability/test_wal_growth.py).\n\n"
