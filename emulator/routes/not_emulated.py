@@ -7,10 +7,11 @@ it: 404."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NoReturn
 
 from flask import Blueprint
+from flask.globals import request_ctx
 
 from emulator import openapi
 from emulator.errors import NotEmulated
@@ -34,6 +35,20 @@ def refusal(operation: dict[str, str]) -> str:
     name = operation.get("operationId") or f'"{operation["summary"]}"'
     version = f"{operation['version']} " if "version" in operation else ""
     return f"{operation['method']} {operation['path']} is not emulated (Intercom's {version}{name})"
+
+
+def refused_here(methods: Iterable[str]) -> set[str]:
+    """Of `methods`, which the request's path takes, those it answers 501 `not_emulated`: an
+    `Allow` header lists what the emulator serves, so `OPTIONS /conversations/{id}` does not
+    advertise 2.16's deleteConversation beside the emulated GET and PUT."""
+    adapter = request_ctx.url_adapter
+    if adapter is None:
+        return set()
+    return {
+        method
+        for method in methods
+        if method != "OPTIONS" and adapter.match(method=method)[0].startswith(f"{blueprint.name}.")
+    }
 
 
 def _refuse(message: str) -> Callable[..., NoReturn]:
