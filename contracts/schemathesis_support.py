@@ -24,7 +24,7 @@ import schemathesis
 from flask import Flask
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
-from emulator import create_app, versions
+from emulator import create_app, openapi, versions
 from tests import intercom_reference, seeding
 
 TOKEN_PREFIX = "contract-"
@@ -338,6 +338,23 @@ REFUSALS_BEYOND_THE_SCHEMA: dict[str, dict[int, tuple[str, ...]]] = {
 _POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
 
+def not_emulated_beside_served() -> list[tuple[str, str]]:
+    """Intercom's operations the emulator answers 501 `not_emulated` on a path it serves with other
+    methods (2.16's `DELETE /conversations/{conversation_id}`), as (method, our path template).
+    Intercom takes the method there, so it is no "method the path does not take" to probe for a
+    404; tests/test_not_emulated.py and tests/emulator/test_conversations.py pin the 501."""
+    described = {_template(path): path for _, path, _ in openapi.operations(openapi.load())}
+    return sorted(
+        (operation["method"], described[_template(operation["path"])])
+        for operation in openapi.not_emulated()
+        if _template(operation["path"]) in described
+    )
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
 def contract_config(stateful_only: tuple[str, ...] = ()) -> schemathesis.Config:
     """The suite's configuration; `stateful_only` leaves the stateful phase to these operations
     (the links into the others are not followed, and they start no scenario)."""
@@ -354,6 +371,10 @@ def contract_config(stateful_only: tuple[str, ...] = ()) -> schemathesis.Config:
     ]
     # Schemathesis leaves out the operation that served it the description unless named.
     operations.append({"include-path": "/openapi.json", "enabled": True})
+    operations += [
+        {"include-name": f"{method} {path}", "enabled": False}
+        for method, path in not_emulated_beside_served()
+    ]
     if stateful_only:
         operations.append(
             {

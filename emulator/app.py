@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from emulator import (
     access,
@@ -26,6 +26,7 @@ from emulator import (
 )
 from emulator import db as database
 from emulator.config import DEFAULT_MAX_WORKSPACES
+from emulator.routes import not_emulated
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DATABASE": "emulator.db",  # a path, or ":memory:" for a throwaway database
@@ -62,6 +63,14 @@ class _Emulator(Flask):
             if len(self._sync) < self._SYNC_KEPT:
                 self._sync[func] = found
         return found
+
+    def make_default_options_response(self) -> Response:
+        """`Allow` without the methods answered 501 `not_emulated` at the path."""
+        response = super().make_default_options_response()
+        allowed = list(response.allow)
+        refused = not_emulated.refused_here(allowed)
+        response.headers["Allow"] = ", ".join(m for m in allowed if m not in refused)
+        return response
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -150,8 +150,9 @@ def without_planned(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def not_emulated(directory: Path = DESCRIPTION_DIR) -> list[dict[str, str]]:
-    """Intercom's operations the emulator does not serve (`{method, path, operationId}`), from
-    `not_emulated.yaml`."""
+    """Intercom's operations the emulator does not serve (`{method, path, operationId}`, a
+    `summary` instead of an operationId Intercom did not give, and `version: "2.16"` for one
+    only its 2.16 description has), from `not_emulated.yaml`."""
     return list(read(directory / NOT_EMULATED_FILE).get("operations", []))
 
 

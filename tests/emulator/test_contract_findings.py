@@ -245,3 +245,14 @@ def test_a_conversation_attribute_must_be_declared_and_2_16_lists_none(client: A
     assert first_error(listed)["message"] == (
         "The Data Attribute model field must be either contact or company"
     )
+
+
+def test_allow_lists_what_is_served_not_what_is_not_emulated(client: Any) -> None:
+    """`OPTIONS /conversations/{id}` advertised DELETE once 2.16's deleteConversation answered
+    501 `not_emulated` there ([S2.16]); `Allow` lists the methods the emulator serves."""
+    options = client.request("OPTIONS", "/conversations/123", check=False)
+    assert sorted(options.headers["Allow"].split(", ")) == ["GET", "HEAD", "OPTIONS", "PUT"]
+    assert client.request("DELETE", "/conversations/123", check=False).status_code == 501
+    # A path with nothing emulated advertises nothing but OPTIONS.
+    articles = client.request("OPTIONS", "/articles", check=False)
+    assert articles.headers["Allow"] == "OPTIONS"

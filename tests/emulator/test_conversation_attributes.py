@@ -125,6 +125,14 @@ def test_2_16_refuses_model_conversation(app, token):
     # The attribute is still declared: the conversation takes it.
     updated = put(newer, conversation(newer), {"issue_type": "Billing"})
     assert updated.get_json()["custom_attributes"] == {"issue_type": "Billing"}
+    # Following the pointer: 2.16's listConversationAttributes is not emulated, and says so
+    # rather than answer the 404 of a conversation called "attributes" [S2.16].
+    pointed = newer.get("/conversations/attributes")
+    assert error(pointed) == (501, {
+        "code": "not_emulated",
+        "message": "GET /conversations/attributes is not emulated "
+        "(Intercom's 2.16 listConversationAttributes)",
+    })  # fmt: skip
 
 
 def test_post_data_attributes_still_refuses_model_conversation(client):

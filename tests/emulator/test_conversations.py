@@ -85,6 +85,22 @@ def test_an_unknown_contact_or_conversation_is_not_found(client):
     assert error(missing) == (404, {"code": "not_found", "message": "Resource Not Found"})
 
 
+def test_deleting_a_conversation_is_not_emulated_and_deletes_nothing(client):
+    """[S2.16] deleteConversation (`DELETE /conversations/{conversation_id}`): the emulator
+    serves the path's GET and PUT, not the DELETE, which says so rather than pass for a
+    missing conversation or a done deletion."""
+    conversation_id = start(client, new_contact(client))["conversation_id"]
+    deleted = client.delete(f"/conversations/{conversation_id}")
+    assert error(deleted) == (501, {
+        "code": "not_emulated",
+        "message": "DELETE /conversations/{conversation_id} is not emulated "
+        "(Intercom's 2.16 deleteConversation)",
+    })  # fmt: skip
+    assert retrieve(client, conversation_id)["id"] == conversation_id
+    updated = client.put(f"/conversations/{conversation_id}", json={"read": True})
+    assert updated.status_code == 200, updated.get_json()
+
+
 def test_admin_reply_ends_the_wait_and_a_note_does_not(client):
     contact_id, admin = new_contact(client), admin_id(client)
     conversation_id = start(client, contact_id)["conversation_id"]
