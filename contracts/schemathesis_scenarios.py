@@ -10,10 +10,23 @@ from typing import Any
 from schemathesis.core.parameters import ParameterLocation
 
 from contracts.schemathesis_support import COVERAGE, TokenSupply, bearer
+from emulator import openapi
 
-# `/contacts/search`, `/contacts/merge`, `/companies/list` and `/companies/scroll` are operations
-# of their own: a contact or company id spelled so would test one of those instead.
-OTHER_OPERATIONS = {"search", "merge", "list", "scroll"}
+
+def _literal_segments() -> frozenset[str]:
+    """Every fixed segment of a path the emulator answers, Intercom's operations it does not
+    emulate included: `/contacts/search`, `/companies/scroll`, `/conversations/deleted` (501,
+    2.16's) are operations of their own, so an id spelled so would test one of those instead."""
+    paths = [*openapi.load()["paths"], *(item["path"] for item in openapi.not_emulated())]
+    return frozenset(
+        segment
+        for path in paths
+        for segment in path.strip("/").split("/")
+        if segment and not segment.startswith("{")
+    )
+
+
+OTHER_OPERATIONS = _literal_segments()
 
 Recorder = Callable[[Any, Any, list[Any]], None]
 
@@ -46,8 +59,7 @@ def prepare(schema: Any, supply: TokenSupply, record: Recorder, frozen_app: Any 
     def filter_path_parameters(context: Any, path_parameters: Any) -> bool:
         if not isinstance(path_parameters, dict):
             return True
-        names = ("contact_id", "company_id")
-        return not any(str(path_parameters.get(name)) in OTHER_OPERATIONS for name in names)
+        return not any(str(value) in OTHER_OPERATIONS for value in path_parameters.values())
 
     class Scenario(schema.as_state_machine()):  # type: ignore[misc]
         """Follows the links (create a contact, then show, update, tag, delete it...) in a
