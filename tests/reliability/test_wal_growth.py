@@ -19,11 +19,12 @@ from emulator import upkeep
 from emulator.testing import EmulatorProcess
 
 CLIENTS = 8
-EVENTS_PER_CLIENT = 800
+EVENTS_PER_CLIENT = 1_500
 PAGE_BYTES = 4096
-# A commit of an event writes a few pages; unchecked, 6,400 of them leave a WAL of well over
-# 100 MB. Bounded, it holds what a tick's worth of writes adds past the threshold.
-BOUND_BYTES = 4 * upkeep.RESTART_PAGES * PAGE_BYTES
+# A commit of an event writes about five pages; unchecked, 12,000 of them left a WAL of some
+# 150 MB (6,400 left 82 MB). Bounded, it holds the threshold and what the writes add before the
+# next tick finds it past, which a loaded machine makes more of (17 MB seen): 32 MB.
+BOUND_BYTES = 8 * upkeep.RESTART_PAGES * PAGE_BYTES
 
 
 def wal_bytes(db: Path) -> int:
