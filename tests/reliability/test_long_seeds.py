@@ -86,13 +86,23 @@ class _Seeding:
         return self.thread.is_alive()
 
 
-def _under_way(server: EmulatorProcess, token: str) -> Callable[[], bool]:
-    """True once the seed's first chunk is committed: its workspace answers 503, being seeded."""
+def _under_way(server: EmulatorProcess, token: str, seeding: _Seeding) -> Callable[[], bool]:
+    """True once the seed's first chunk is committed: its workspace answers 503, being seeded.
+    A seed answered before that fails the test with its answer."""
     session = server.session(token)
 
     def check() -> bool:
         answer = session.get(f"{server.url}/contacts", timeout=30)
-        return answer.status_code == 503 and "being seeded" in answer.text
+        if answer.status_code == 503 and "being seeded" in answer.text:
+            return True
+        if not seeding.in_flight():
+            done = seeding.answer
+            pytest.fail(
+                "the seed was answered before it was seen under way: "
+                + (f"{done.status_code} {done.text[:300]}" if done is not None else "no answer")
+                + f"; its workspace answered {answer.status_code} {answer.text[:200]}"
+            )
+        return False
 
     return check
 
@@ -118,7 +128,7 @@ def _own_request_refused(server: EmulatorProcess, token: str) -> None:
 def test_a_long_seed_leaves_other_workspaces_writes_answered(server: EmulatorProcess) -> None:
     body, count = _document(failing=False)
     seeding = _Seeding(server, "seed-a", body)
-    _wait_until(_under_way(server, "seed-a"))
+    _wait_until(_under_way(server, "seed-a", seeding))
     _victim_writes(server, "seed-b")
     _own_request_refused(server, "seed-a")
     assert seeding.in_flight()  # all of that while the seed was still being applied
@@ -136,7 +146,7 @@ def test_a_long_seed_refused_at_its_last_item_leaves_nothing(server: EmulatorPro
     before = server.session("seed-c").get(f"{server.url}/_emulator/event_names", timeout=30)
     assert before.json()["data"] == []
     seeding = _Seeding(server, "seed-c", body)
-    _wait_until(_under_way(server, "seed-c"))
+    _wait_until(_under_way(server, "seed-c", seeding))
     _victim_writes(server, "seed-d")
     assert seeding.in_flight()
     seeding.thread.join()
