@@ -82,10 +82,7 @@ def connect(path: str, autocheckpoint: bool = True) -> sqlite_utils.Database:
     if db is None:
         if path.startswith("file:") and path not in _memory_anchors:
             _memory_anchors[path] = _open(path)
-        conn = _open(path, autocheckpoint)
-        if isinstance(conn, QueuedConnection):
-            conn.precedence = True  # a thread's connection: a request's (emulator.connections)
-        db = sqlite_utils.Database(conn)
+        db = sqlite_utils.Database(_open(path, autocheckpoint))
         cache[path] = db
     return db
 

@@ -1,8 +1,6 @@
 """The life of one API request: begin, run the route, finish (or abandon).
 
-Begin: wait (5 ms at most) while another thread of this process holds the writers' lock
-(emulator.connections: it would share the interpreter with this request while every other writer
-waits for it), check `Accept`, ask the front door (emulator.access) whose request it is (401 if
+Begin: check `Accept`, ask the front door (emulator.access) whose request it is (401 if
 refused), resolve `Intercom-Version`, count it against the rate limits (counters the worker
 processes share in memory, emulator.shared), then open the route's transaction
 (emulator.db.RequestTransaction): a read snapshot for a route that only reads (GET, HEAD, search
@@ -27,16 +25,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from emulator import (
-    access,
-    connections,
-    cors,
-    errors,
-    rendering,
-    request_state,
-    request_validation,
-    versions,
-)
+from emulator import access, cors, errors, rendering, request_state, request_validation, versions
 from emulator.db import RequestTransaction
 from emulator.routes.parsing import json_body, query, readable_body
 from emulator.store import clock, faults, journal, ratelimit
@@ -67,7 +56,6 @@ def init_app(app: Flask) -> None:
 
 
 def begin() -> Response | None:
-    connections.yield_to_writer()  # a sibling thread's write first: it holds every writer up
     state = request_state.start()
     access.check_host()  # every path: the API, the control API and the inspector
     req = request._get_current_object()
